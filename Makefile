@@ -8,6 +8,7 @@ CONTENT ?= site
 OUT ?= build/hub
 PORT ?= 8000
 
+export NO_MKDOCS_2_WARNING := 1
 export PYTHONPATH := $(CURDIR)/scripts:$(CURDIR)/functions
 
 .PHONY: dev test lint typecheck build validate codeowners bench chromium clean

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,10 +17,8 @@ def main() -> None:
     handler = functools.partial(SimpleHTTPRequestHandler, directory=args.root)
     server = ThreadingHTTPServer((args.host, args.port), handler)
     print(f"Commons dev server on http://localhost:{server.server_port}/", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -38,9 +38,7 @@ def browser() -> Iterator[Browser]:
 def built_hub(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample organisation's hub, built once per session."""
     out = tmp_path_factory.mktemp("hub")
-    subprocess.run(
-        ["make", "--no-print-directory", "build", f"OUT={out}"], cwd=REPO, check=True, capture_output=True
-    )
+    subprocess.run(["make", "--no-print-directory", "build", f"OUT={out}"], cwd=REPO, check=True, capture_output=True)
     return out
 
 
@@ -49,7 +47,14 @@ def hub_url(built_hub: Path) -> Iterator[str]:
     """The dev server on a free port, serving the built hub."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "scripts" / "devserver.py"), "--root", str(built_hub), "--port", str(port)],
+        [
+            sys.executable,
+            str(REPO / "scripts" / "devserver.py"),
+            "--root",
+            str(built_hub),
+            "--port",
+            str(port),
+        ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,0 +1,237 @@
+"""The hub build, as mkdocs hooks (wired in by scripts/mkdocs_hooks.py).
+
+mkdocs renders the content pages (home, each space) and a handful of generated hub pages. Person
+pages are not mkdocs pages: one "shell" page is rendered through the theme once, and every person
+page is that shell with the person's title, body and edit link put in. That keeps a 10,000-person
+build to seconds, and keeps generated pages out of the nav (Material repeats the nav on every page).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from hub import pages
+from hub.content import SCHEMAS, Org, load_org
+from hub.validate import check_structure
+
+log = logging.getLogger("mkdocs.plugins.commons")
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+SHELL = "people/xxcommonsshellxx.md"
+SHELL_URL = "people/xxcommonsshellxx/"
+TITLE_SLOT = "xxcommonstitlexx"
+BODY_SLOT = "xxcommonsbodyxx"
+EDIT_SLOT = "https://xxcommonseditxx.invalid/"
+COUNTS_MARKER = "<!-- commons:counts -->"
+NO_SEARCH = "---\nsearch:\n  exclude: true\n---\n"
+
+#: Generated hub pages: source path → (title, renderer). They are excluded from search: the
+#: people and spaces they list have pages of their own in the index.
+HUB_PAGES = {
+    "teams/index.md": ("Teams and communities", pages.teams_index),
+    "people/index.md": ("People", pages.directory),
+    "org-chart.md": ("Org chart", pages.org_chart),
+    "skills.md": ("Skills", pages.skills),
+    "health.md": ("Health", pages.health),
+}
+
+
+@dataclass
+class BuildState:
+    org: Org
+    views: pages.Views
+    edit_base: str | None
+    code_host: str
+    shell_html: str | None = None
+    spaces_by_src: dict[str, str] = field(default_factory=dict)
+
+
+_state: BuildState | None = None
+
+
+def _require_state() -> BuildState:
+    if _state is None:
+        raise RuntimeError("the Commons hooks ran out of order: on_config did not run")
+    return _state
+
+
+def on_config(config: Any) -> Any:
+    global _state
+    org = load_org(Path(config["docs_dir"]))
+    for problem in check_structure(org):
+        log.warning("%s", problem)
+    edit_base = None
+    if config.get("repo_url") and config.get("edit_uri"):
+        edit_base = urljoin(config["repo_url"].rstrip("/") + "/", config["edit_uri"].rstrip("/") + "/")
+    commons = (config.get("extra") or {}).get("commons") or {}
+    code_host = str(commons.get("code_host_url", "https://github.com/"))
+    _state = BuildState(org, pages.Views.of(org), edit_base, code_host)
+    _state.spaces_by_src = {f"teams/{slug}.md": slug for slug in org.spaces}
+    return config
+
+
+def on_files(files: Any, config: Any) -> Any:
+    from mkdocs.structure.files import File
+
+    # The raw people files are the source, not the product: their content is on the person pages.
+    for file in list(files):
+        if file.src_uri.startswith("people/") and file.src_uri.endswith(".yml"):
+            files.remove(file)
+    for src, (title, _render) in HUB_PAGES.items():
+        files.append(File.generated(config, src, content=f"{NO_SEARCH}# {title}\n"))
+    files.append(File.generated(config, SHELL, content=f"{NO_SEARCH}# {TITLE_SLOT}\n\n{BODY_SLOT}\n"))
+    for schema in sorted(SCHEMAS.glob("*.json")):
+        files.append(File.generated(config, f"schema/{schema.name}", abs_src_path=str(schema)))
+    for asset in sorted(ASSETS.iterdir()):
+        files.append(File.generated(config, f"assets/{asset.name}", abs_src_path=str(asset)))
+    return files
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    state = _require_state()
+    src = page.file.src_uri
+    slug = state.spaces_by_src.get(src)
+    if slug is not None:
+        name = state.org.spaces[slug].name
+        return f"# {_markdown_text(name)}\n\n{markdown}"
+    if src == "index.md" and COUNTS_MARKER not in markdown:
+        log.info("index.md has no %s marker; counts are added at the end", COUNTS_MARKER)
+        return markdown + "\n\n" + COUNTS_MARKER + "\n"
+    return markdown
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    state = _require_state()
+    src = page.file.src_uri
+    slug = state.spaces_by_src.get(src)
+    if slug is not None:
+        space = state.org.spaces[slug]
+        head, sep, rest = html.partition("</h1>")
+        body = head + sep + pages.space_header(state.views, space) + rest if sep else html
+        return body + pages.space_posts(space)
+    if src in HUB_PAGES:
+        return html + HUB_PAGES[src][1](state.views)
+    if src == SHELL:
+        page.edit_url = EDIT_SLOT
+        return html
+    if src == "index.md":
+        return html.replace(COUNTS_MARKER, pages.counts_block(state.views))
+    return html
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    if page.file.src_uri == SHELL:
+        _require_state().shell_html = output
+    return output
+
+
+def on_post_build(config: Any) -> None:
+    state = _require_state()
+    site_dir = Path(config["site_dir"])
+    shell_dir = site_dir / SHELL_URL
+    for leftover in shell_dir.iterdir():
+        leftover.unlink()
+    shell_dir.rmdir()
+    if state.shell_html is None:
+        raise RuntimeError("the person page shell was not rendered")
+    written = write_person_pages(state, site_dir, state.shell_html)
+    write_directory(state.org, site_dir / "directory.json")
+    add_people_to_search(state, site_dir / "search" / "search_index.json")
+    log.info("Commons: %d person pages, %d spaces", written, len(state.org.spaces))
+
+
+def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
+    """Fill the shell for each person. The shell's URL sits at the same depth, so relative links hold."""
+    shell = shell.replace(SHELL_URL, "people/{handle}/")
+    before_title, _, after_title = shell.partition(TITLE_SLOT)
+    for handle, person in state.org.people.items():
+        edit = f"{state.edit_base}people/{handle}.yml" if state.edit_base else ""
+        html = (
+            (before_title + escape(person.name) + after_title)
+            .replace(TITLE_SLOT, escape(person.name))
+            .replace("people/{handle}/", f"people/{handle}/")
+            .replace(BODY_SLOT, pages.person_body(state.views, person, state.code_host), 1)
+        )
+        html = html.replace(EDIT_SLOT, escape(edit)) if edit else _drop_edit_button(html)
+        target = site_dir / "people" / handle
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "index.html").write_text(html, encoding="utf-8")
+    return len(state.org.people)
+
+
+def _drop_edit_button(html: str) -> str:
+    start = html.find(f'<a href="{EDIT_SLOT}"')
+    if start < 0:
+        return html
+    end = html.find("</a>", start)
+    return html[:start] + html[end + 4 :]
+
+
+def write_directory(org: Org, path: Path) -> None:
+    """The snapshot the functions read: who is who, and who stewards what."""
+    members = org.team_members()
+    snapshot = {
+        "people": {
+            h: {
+                "name": p.name,
+                "email": p.email,
+                "title": p.title,
+                "team": p.team,
+                "manager": p.manager,
+                "url": f"people/{h}/",
+            }
+            for h, p in sorted(org.people.items())
+        },
+        "spaces": {
+            s: {
+                "name": sp.name,
+                "kind": sp.kind,
+                "purpose": sp.purpose,
+                "outcome": sp.outcome,
+                "stewards": [h for h in sp.stewards if h in org.people],
+                "members": [p.handle for p in members[s]],
+                "parent": sp.parent,
+                "url": f"teams/{s}/",
+            }
+            for s, sp in sorted(org.spaces.items())
+        },
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def add_people_to_search(state: BuildState, index_path: Path) -> None:
+    """Person pages are not mkdocs pages, so add a short entry for each to Material's index."""
+    if not index_path.is_file():
+        return
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    spaces = state.org.spaces
+    for handle, person in sorted(state.org.people.items()):
+        team = spaces.get(person.team or "")
+        # Short on purpose: the browser builds its search index from this at every page load,
+        # and at 10,000 people each word costs. Location and skills are in the directory's filter.
+        facts = [person.title, team.name if team else ""]
+        index["docs"].append(
+            {
+                "location": f"people/{handle}/",
+                "title": person.name,
+                "text": escape(" · ".join(f for f in facts if f)),
+            }
+        )
+    index_path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _markdown_text(text: str) -> str:
+    """Escape what Markdown would read as markup in a plain name."""
+    out = escape(text, quote=False)
+    for char in "\\`*_{}[]#+!|":
+        out = out.replace(char, "\\" + char)
+    return out

@@ -1,0 +1,6 @@
+"""Directory importers: keep <content>/people/*.yml in step with an HR export or a Backstage catalog.
+
+python -m hub.importers.hr_csv EXPORT.csv [--content DIR] [--team-map DEPT=SLUG] [--remove-missing]
+                               [--dry-run]
+python -m hub.importers.backstage CATALOG.yaml [CATALOG.yaml ...] [--content DIR] [--dry-run]
+"""

@@ -1,0 +1,303 @@
+"""What the importers share: the people folder, handles, team slugs, YAML output and the run report."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import jsonschema
+import yaml
+
+# The order fields are written in; fields the schema does not know keep their place after these.
+PERSON_FIELDS = (
+    "handle",
+    "name",
+    "email",
+    "title",
+    "team",
+    "manager",
+    "location",
+    "timezone",
+    "skills",
+    "links",
+    "github",
+)
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "person.schema.json"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # the schema's pattern, checked early for a clearer message
+MAX_ID = 63  # the schema's limit for handles and team slugs
+
+Record = dict[str, Any]
+
+
+class ImporterError(Exception):
+    """Something an importer reports to the user as `path:line: message`."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.message = message
+
+    @property
+    def where(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class SourceError(ImporterError):
+    """The export or catalog file cannot be used at all, so the import stops."""
+
+
+class ContentError(ImporterError):
+    """The content folder cannot be read or written, so the import stops."""
+
+
+class EntryError(ImporterError):
+    """One row or entity is unusable: it is reported and skipped, the rest is still imported."""
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def is_email(text: str) -> bool:
+    return EMAIL.match(text) is not None
+
+
+def handle_from(text: str) -> str:
+    """A handle from an email local part or a catalog name, before de-duplication."""
+    handle = re.sub(r"[^a-z0-9._-]", "-", text.strip().lower())
+    # The schema wants an alphanumeric first character.
+    handle = handle.lstrip("._-")[:MAX_ID]
+    return handle or "person"
+
+
+def unique_handle(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`, ... whichever is free first."""
+    candidate, number = base, 2
+    while candidate in taken:
+        suffix = f"-{number}"
+        candidate = base[: MAX_ID - len(suffix)] + suffix
+        number += 1
+    return candidate
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:MAX_ID].rstrip("-")
+
+
+def team_exists(content: Path, slug: str) -> bool:
+    return bool(slug) and (content / "teams" / f"{slug}.md").is_file()
+
+
+def yaml_error_line(error: yaml.YAMLError) -> tuple[int | None, str]:
+    """The 1-based line and the short problem of a YAML error, for `path:line: YAML error: problem`."""
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "cannot parse"
+        return (mark.line + 1 if mark else None), problem
+    return None, str(error)
+
+
+def decode(data: bytes, shown: str) -> str:
+    """UTF-8 text with an optional byte-order mark, or a SourceError at the first bad line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise SourceError(shown, line, "not UTF-8 text") from None
+
+
+@dataclass(frozen=True)
+class Person:
+    """One existing people/<handle>.yml as it was read."""
+
+    handle: str
+    data: Record
+
+    @property
+    def shown(self) -> str:
+        return f"people/{self.handle}.yml"
+
+    @property
+    def email(self) -> str | None:
+        email = self.data.get("email")
+        return email if isinstance(email, str) and email.strip() else None
+
+
+@dataclass
+class People:
+    """The people folder: existing people by handle and by lower-cased email."""
+
+    folder: Path
+    by_handle: dict[str, Person] = field(default_factory=dict)
+    by_email: dict[str, Person] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, content: Path) -> People:
+        if not content.is_dir():
+            raise ContentError(str(content), None, "no such content folder")
+        people = cls(content / "people")
+        for path in sorted(people.folder.glob("*.yml")):
+            shown = f"people/{path.name}"
+            try:
+                data = yaml.safe_load(decode(path.read_bytes(), shown))
+            except OSError as error:
+                raise ContentError(shown, None, f"cannot read: {error.strerror}") from None
+            except yaml.YAMLError as error:
+                line, problem = yaml_error_line(error)
+                raise ContentError(shown, line, f"YAML error: {problem}") from None
+            except SourceError as error:
+                raise ContentError(error.path, error.line, error.message) from None
+            if not isinstance(data, dict):
+                raise ContentError(shown, None, "not a person: expected a mapping of fields")
+            person = Person(path.stem, data)
+            people.by_handle[person.handle] = person
+            if person.email:
+                # Matching by email must be unambiguous, so two files with one address stop the import.
+                other = people.by_email.setdefault(email_key(person.email), person)
+                if other is not person:
+                    raise ContentError(shown, None, f"same email as {other.shown}: fix the people folder first")
+        return people
+
+
+def merge(existing: Person | None, handle: str, owned: Mapping[str, Any]) -> Record:
+    """The existing fields with the ones the source owns replaced; None or "" removes a field."""
+    record: Record = dict(existing.data) if existing else {}
+    record["handle"] = handle
+    for name, value in owned.items():
+        if value is None or value == "":
+            record.pop(name, None)
+        else:
+            record[name] = value
+    known = {name: record[name] for name in PERSON_FIELDS if name in record}
+    return known | {name: value for name, value in record.items() if name not in known}
+
+
+@functools.cache
+def _validator() -> Any:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def field_errors(record: Record, owned: Iterable[str]) -> dict[str, str]:
+    """Schema errors in the fields the source owns; other fields are left to hub.validate."""
+    owned = set(owned)
+    errors: dict[str, str] = {}
+    for error in _validator().iter_errors(record):
+        if error.absolute_path and error.absolute_path[0] in owned:
+            errors.setdefault(str(error.absolute_path[0]), str(error.message))
+    return errors
+
+
+def render(record: Record) -> str:
+    # A wide line keeps long titles on one line, so diffs stay readable.
+    return yaml.safe_dump(record, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o644)  # mkstemp makes it private; content files are ordinary repository files
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+class Run:
+    """One import: applies changes to the people folder and keeps the tally and the problems."""
+
+    def __init__(self, tool: str, content: Path, *, dry_run: bool, out: TextIO, err: TextIO) -> None:
+        self.tool = tool
+        self.folder = content / "people"
+        self.dry_run = dry_run
+        self.out = out
+        self.err = err
+        self.problems: list[ImporterError] = []
+        self.sources: list[str] = []  # source files in command-line order, to list their problems in that order
+        self.counts = dict.fromkeys(("unchanged", "updated", "added", "removed", "missing"), 0)
+
+    def problem(self, path: str, line: int | None, message: str) -> None:
+        self.problems.append(ImporterError(path, line, message))
+
+    def report(self, error: ImporterError) -> None:
+        self.problems.append(error)
+
+    def _announce(self, person: str, done: str, planned: str) -> None:
+        print(f"{person}: {planned if self.dry_run else done}", file=self.out)
+
+    def _write(self, handle: str, text: str) -> None:
+        if self.dry_run:
+            return
+        try:
+            write_atomic(self.folder / f"{handle}.yml", text)
+        except OSError as error:
+            raise ContentError(f"people/{handle}.yml", None, f"cannot write: {error.strerror}") from None
+
+    def save(self, record: Record, existing: Person | None) -> None:
+        """Write the record if it differs from what the file holds; equal data is left byte for byte."""
+        handle = str(record["handle"])
+        if existing is not None and existing.data == record:
+            self.counts["unchanged"] += 1
+            return
+        self._write(handle, render(record))
+        kind = "added" if existing is None else "updated"
+        self.counts[kind] += 1
+        self._announce(f"people/{handle}.yml", kind, f"would be {kind}")
+
+    def remove(self, person: Person) -> None:
+        if not self.dry_run:
+            try:
+                (self.folder / f"{person.handle}.yml").unlink()
+            except OSError as error:
+                raise ContentError(person.shown, None, f"cannot delete: {error.strerror}") from None
+        self.counts["removed"] += 1
+        self._announce(person.shown, "removed", "would be removed")
+
+    def missing(self, person: Person, note: str) -> None:
+        """A person the source does not list: shown, but not a problem."""
+        self.counts["missing"] += 1
+        print(f"{person.shown}: {note}", file=self.out)
+
+    def summary(self) -> str:
+        counts = self.counts
+        problems = len(self.problems)
+        text = (
+            f"{self.tool}: {counts['unchanged']} unchanged, {counts['updated']} updated, "
+            f"{counts['added']} added, {counts['removed']} removed, "
+            f"{problems} problem{'' if problems == 1 else 's'}"
+        )
+        if counts["missing"]:
+            text += f", {counts['missing']} not in the export"
+        if self.dry_run:
+            text += " (dry run: nothing written)"
+        return text
+
+    def finish(self) -> int:
+        """Print the problems in source order and the summary; exit status 1 if anything was reported."""
+        first_seen = {path: index for index, path in enumerate(self.sources)}
+        for error in self.problems:
+            first_seen.setdefault(error.path, len(first_seen))
+        for error in sorted(self.problems, key=lambda e: (first_seen[e.path], math.inf if e.line is None else e.line)):
+            print(error, file=self.err)
+        print(self.summary(), file=self.err)
+        return 1 if self.problems else 0

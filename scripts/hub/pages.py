@@ -1,0 +1,379 @@
+"""HTML for the pages the build generates from the directory.
+
+These are written as HTML rather than Markdown: at 10,000 people, Markdown rendering of a table or
+a tree is where the time would go. Every value is escaped; links are relative, so the hub works
+under any path. `root` is the relative path from a page to the hub's root, such as "../../".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+
+from hub.content import Org, Person, Space
+from hub.validate import check_stewards
+
+LINK_LABELS = {"chat": "Chat", "mailing_list": "Mailing list", "repository": "Repository"}
+
+
+def skill_id(skill: str) -> str:
+    return "skill-" + re.sub(r"[^a-z0-9]+", "-", skill.lower()).strip("-")
+
+
+def person_link(person: Person, root: str) -> str:
+    return f'<a href="{root}people/{escape(person.handle)}/">{escape(person.name)}</a>'
+
+
+def space_link(space: Space, root: str) -> str:
+    return f'<a href="{root}teams/{escape(space.slug)}/">{escape(space.name)}</a>'
+
+
+def _handle_link(org: Org, handle: str, root: str) -> str:
+    person = org.people.get(handle)
+    if person is None:
+        return f'<span class="commons-missing" title="not in the directory">{escape(handle)}</span>'
+    return person_link(person, root)
+
+
+@dataclass
+class Views:
+    """Relations derived once from the org, shared by every page."""
+
+    org: Org
+    members: dict[str, list[Person]]
+    reports: dict[str, list[Person]]
+    children: dict[str, list[Space]]
+    stewarding: dict[str, list[Space]]
+    communities: dict[str, list[Space]]
+
+    @classmethod
+    def of(cls, org: Org) -> Views:
+        children: dict[str, list[Space]] = defaultdict(list)
+        stewarding: dict[str, list[Space]] = defaultdict(list)
+        communities: dict[str, list[Space]] = defaultdict(list)
+        for space in sorted(org.spaces.values(), key=lambda s: s.name.casefold()):
+            if space.parent:
+                children[space.parent].append(space)
+            for handle in space.stewards:
+                stewarding[handle].append(space)
+            if not space.is_team:
+                for handle in space.members:
+                    communities[handle].append(space)
+        return cls(org, org.team_members(), org.reports(), children, stewarding, communities)
+
+
+# -- space pages ---------------------------------------------------------------------------------
+
+
+def space_header(views: Views, space: Space) -> str:
+    """Purpose, outcome, people and links above the space's own Markdown."""
+    org, root = views.org, "../../"
+    kind = "Team" if space.is_team else "Community"
+    parts = ['<div class="commons-space">']
+    crumbs = []
+    parent = org.spaces.get(space.parent or "")
+    seen = {space.slug}
+    while parent is not None and parent.slug not in seen:
+        seen.add(parent.slug)
+        crumbs.append(space_link(parent, root))
+        parent = org.spaces.get(parent.parent or "")
+    if crumbs:
+        parts.append(f'<p class="commons-crumbs">{kind} in {" › ".join(reversed(crumbs))}</p>')
+    else:
+        parts.append(f'<p class="commons-crumbs">{kind}</p>')
+    parts.append(
+        '<dl class="commons-purpose">'
+        f'<dt>Purpose</dt><dd class="commons-purpose__purpose">{escape(space.purpose)}</dd>'
+        f'<dt>Outcome that counts</dt><dd class="commons-purpose__outcome">{escape(space.outcome)}</dd>'
+        "</dl>"
+    )
+    stewards = ", ".join(_handle_link(org, h, root) for h in space.stewards) or "none"
+    members = views.members.get(space.slug, [])
+    rows = [f"<tr><th>Stewards</th><td>{stewards}</td></tr>"]
+    member_list = ", ".join(person_link(p, root) for p in members) or "<em>no members yet</em>"
+    rows.append(f"<tr><th>Members ({len(members)})</th><td>{member_list}</td></tr>")
+    subteams = views.children.get(space.slug, [])
+    if subteams:
+        rows.append(f"<tr><th>Sub-teams</th><td>{', '.join(space_link(s, root) for s in subteams)}</td></tr>")
+    for key, label in LINK_LABELS.items():
+        value = space.links.get(key)
+        if value:
+            href = f"mailto:{value}" if key == "mailing_list" else value
+            rows.append(f'<tr><th>{label}</th><td><a href="{escape(href)}">{escape(value)}</a></td></tr>')
+    parts.append(f'<table class="commons-facts" data-search-exclude><tbody>{"".join(rows)}</tbody></table>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def space_posts(space: Space) -> str:
+    """The place where the space's posts will appear."""
+    return (
+        f'<section class="commons-posts" id="posts" data-space="{escape(space.slug)}">'
+        "<h2>Posts</h2>"
+        '<p class="commons-posts__empty">Posts from this space will appear here.</p>'
+        "</section>"
+    )
+
+
+# -- person pages --------------------------------------------------------------------------------
+
+
+def person_body(views: Views, person: Person, code_host: str) -> str:
+    org, root = views.org, "../../"
+    rows = [f"<tr><th>Title</th><td>{escape(person.title)}</td></tr>"]
+    team = org.spaces.get(person.team or "")
+    if team is not None:
+        rows.append(f"<tr><th>Team</th><td>{space_link(team, root)}</td></tr>")
+    rows.append(f'<tr><th>Email</th><td><a href="mailto:{escape(person.email)}">{escape(person.email)}</a></td></tr>')
+    manager = org.people.get(person.manager or "")
+    if manager is not None:
+        rows.append(f"<tr><th>Manager</th><td>{person_link(manager, root)}</td></tr>")
+    if person.location:
+        rows.append(f"<tr><th>Location</th><td>{escape(person.location)}</td></tr>")
+    if person.timezone:
+        rows.append(f"<tr><th>Time zone</th><td>{escape(person.timezone)}</td></tr>")
+    if person.github:
+        href = escape(code_host + person.github)
+        rows.append(f'<tr><th>Code host</th><td><a href="{href}">{escape(person.github)}</a></td></tr>')
+    for link in person.links:
+        rows.append(
+            f'<tr><th>{escape(link.label)}</th><td><a href="{escape(link.url)}">{escape(link.url)}</a></td></tr>'
+        )
+    parts = [f'<table class="commons-facts commons-profile"><tbody>{"".join(rows)}</tbody></table>']
+
+    chain = []
+    seen = {person.handle}
+    boss = manager
+    while boss is not None and boss.handle not in seen:
+        seen.add(boss.handle)
+        chain.append(person_link(boss, root))
+        boss = org.people.get(boss.manager or "")
+    if chain:
+        parts.append(f'<p class="commons-chain">Reports to {" › ".join(chain)}</p>')
+
+    reports = views.reports.get(person.handle, [])
+    parts.append(f'<h2 id="reports">Reports ({len(reports)})</h2>')
+    if reports:
+        items = "".join(f"<li>{person_link(p, root)} · {escape(p.title)}</li>" for p in reports)
+        parts.append(f'<ul class="commons-reports">{items}</ul>')
+    else:
+        parts.append("<p>No direct reports.</p>")
+
+    parts.append('<h2 id="skills">Skills</h2>')
+    if person.skills:
+        chips = "".join(f'<li><a href="{root}skills/#{skill_id(s)}">{escape(s)}</a></li>' for s in person.skills)
+        parts.append(f'<ul class="commons-chips">{chips}</ul>')
+    else:
+        parts.append("<p>No skills listed yet.</p>")
+
+    spaces = {s.slug: s for s in views.stewarding.get(person.handle, []) + views.communities.get(person.handle, [])}
+    if spaces:
+        entries = []
+        for space in spaces.values():
+            role = "steward" if person.handle in space.stewards else "member"
+            entries.append(f"<li>{space_link(space, root)} · {role}</li>")
+        parts.append(f'<h2 id="spaces">Spaces</h2><ul>{"".join(entries)}</ul>')
+    return "".join(parts)
+
+
+# -- hub pages -----------------------------------------------------------------------------------
+
+
+def counts_block(views: Views) -> str:
+    org = views.org
+    teams = sum(1 for s in org.spaces.values() if s.is_team)
+    communities = len(org.spaces) - teams
+    skills = len({s for p in org.people.values() for s in p.skills})
+    places = len({p.location for p in org.people.values() if p.location})
+    cells = [
+        (len(org.people), "people", "people/"),
+        (teams, "teams", "teams/"),
+        (communities, "communities", "teams/#communities"),
+        (skills, "skills", "skills/"),
+        (places, "locations", "people/"),
+    ]
+    items = "".join(f'<li><a href="{href}"><strong>{count:,}</strong> {label}</a></li>' for count, label, href in cells)
+    return f'<ul class="commons-counts">{items}</ul>'
+
+
+def teams_index(views: Views) -> str:
+    org, root = views.org, "../"
+    parts = []
+    for kind, heading, anchor in (("team", "Teams", "teams"), ("community", "Communities", "communities")):
+        spaces = [s for s in org.spaces.values() if s.kind == kind]
+        parts.append(f'<h2 id="{anchor}">{heading} ({len(spaces)})</h2>')
+        if not spaces:
+            parts.append("<p>None yet.</p>")
+            continue
+        rows = []
+        for space in _tree_order(org, spaces):
+            depth = _depth(org, space)
+            indent = f' style="padding-left:{depth * 1.2:.1f}em"' if depth else ""
+            members = len(views.members.get(space.slug, []))
+            rows.append(
+                f"<tr><td{indent}>{space_link(space, root)}</td><td>{escape(space.purpose)}</td>"
+                f"<td>{escape(space.outcome)}</td><td>{members}</td></tr>"
+            )
+        parts.append(
+            '<table class="commons-table"><thead><tr><th>Name</th><th>Purpose</th>'
+            f"<th>Outcome that counts</th><th>Members</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+    return "".join(parts)
+
+
+def _depth(org: Org, space: Space) -> int:
+    depth, seen = 0, {space.slug}
+    parent = org.spaces.get(space.parent or "")
+    while parent is not None and parent.slug not in seen:
+        seen.add(parent.slug)
+        depth += 1
+        parent = org.spaces.get(parent.parent or "")
+    return depth
+
+
+def _tree_order(org: Org, spaces: list[Space]) -> list[Space]:
+    """Parents before their children, siblings by name."""
+    chosen = {s.slug for s in spaces}
+    kids: dict[str | None, list[Space]] = defaultdict(list)
+    for space in spaces:
+        parent = space.parent if space.parent in chosen else None
+        kids[parent].append(space)
+    ordered: list[Space] = []
+    stack = sorted(kids[None], key=lambda s: s.name.casefold(), reverse=True)
+    while stack:
+        space = stack.pop()
+        ordered.append(space)
+        stack.extend(sorted(kids.get(space.slug, []), key=lambda s: s.name.casefold(), reverse=True))
+    return ordered
+
+
+def directory(views: Views) -> str:
+    """One table of everyone, filtered in place by the search box (and by the browser's own find)."""
+    org, root = views.org, "../"
+    rows = []
+    for person in sorted(org.people.values(), key=lambda p: p.name.casefold()):
+        team = org.spaces.get(person.team or "")
+        rows.append(
+            f"<tr><td>{person_link(person, root)}</td><td>{escape(person.title)}</td>"
+            f"<td>{space_link(team, root) if team else ''}</td><td>{escape(person.location or '')}</td>"
+            f"<td>{escape(' · '.join(person.skills))}</td></tr>"
+        )
+    return (
+        '<div class="commons-directory">'
+        '<label class="commons-filter"><span>Find a person</span>'
+        '<input type="search" id="commons-filter" placeholder="Name, title, team, place or skill"'
+        ' autocomplete="off" aria-controls="commons-people"></label>'
+        f'<p class="commons-filter__count" id="commons-filter-count" aria-live="polite">{len(rows):,} people</p>'
+        '<table class="commons-table" id="commons-people"><thead><tr><th>Name</th><th>Title</th><th>Team</th>'
+        f"<th>Location</th><th>Skills</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "</div>"
+    )
+
+
+def org_chart(views: Views) -> str:
+    """The manager tree as nested <details>: two levels open, the rest one click away, all searchable."""
+    org, root = views.org, "../"
+    sizes: dict[str, int] = {}
+    top = sorted((p for p in org.people.values() if p.manager not in org.people), key=lambda p: p.name.casefold())
+
+    # Post-order sizes without recursion: 10,000 people can be a deep tree.
+    order: list[Person] = []
+    stack = list(top)
+    while stack:
+        person = stack.pop()
+        order.append(person)
+        stack.extend(views.reports.get(person.handle, []))
+    for person in reversed(order):
+        sizes[person.handle] = 1 + sum(sizes[r.handle] for r in views.reports.get(person.handle, []))
+
+    out: list[str] = ['<div class="commons-orgchart"><ul>']
+    # Each entry is either a person to open or a closing tag to emit.
+    work: list[tuple[Person, int] | str] = [(p, 0) for p in reversed(top)]
+    while work:
+        item = work.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        person, depth = item
+        reports = views.reports.get(person.handle, [])
+        label = f"{person_link(person, root)} <span>· {escape(person.title)}</span>"
+        if not reports:
+            out.append(f"<li>{label}</li>")
+            continue
+        opened = " open" if depth < 2 else ""
+        out.append(
+            f"<li><details{opened}><summary>{label} <small>({len(reports)} direct, "
+            f"{sizes[person.handle] - 1} in all)</small></summary><ul>"
+        )
+        work.append("</ul></details></li>")
+        work.extend((r, depth + 1) for r in reversed(reports))
+    out.append("</ul></div>")
+    return "".join(out)
+
+
+def skills(views: Views) -> str:
+    org, root = views.org, "../"
+    holders: dict[str, list[Person]] = defaultdict(list)
+    for person in sorted(org.people.values(), key=lambda p: p.name.casefold()):
+        for skill in person.skills:
+            holders[skill].append(person)
+    ranked = Counter({skill: len(people) for skill, people in holders.items()})
+    index = "".join(
+        f'<li><a href="#{skill_id(s)}">{escape(s)}</a> <small>{n}</small></li>' for s, n in sorted(ranked.items())
+    )
+    parts = [f'<ul class="commons-chips">{index}</ul>']
+    for skill in sorted(holders):
+        people = ", ".join(person_link(p, root) for p in holders[skill])
+        parts.append(
+            f'<h2 id="{skill_id(skill)}">{escape(skill)} <small>({len(holders[skill])})</small></h2><p>{people}</p>'
+        )
+    return "".join(parts)
+
+
+def health(views: Views) -> str:
+    org, root = views.org, "../"
+    few = [s for s in org.spaces.values() if sum(1 for h in s.stewards if h in org.people) < 2]
+    gone = [(s, h) for s in org.spaces.values() for h in s.stewards if h not in org.people]
+    teamless = sorted((p for p in org.people.values() if p.team not in org.spaces), key=lambda p: p.name.casefold())
+    empty = [s for s in org.spaces.values() if not views.members.get(s.slug)]
+    sections: list[tuple[str, str, str, Iterable[str]]] = [
+        (
+            "stewards",
+            "Spaces with fewer than two stewards",
+            "Each space needs two current stewards, so it survives one of them moving on.",
+            (f"<li>{space_link(s, root)}: {sum(1 for h in s.stewards if h in org.people)} current</li>" for s in few),
+        ),
+        (
+            "departed",
+            "Stewards who are no longer in the directory",
+            "Replace them in the space's front matter.",
+            (f"<li>{space_link(s, root)}: <code>{escape(h)}</code></li>" for s, h in gone),
+        ),
+        (
+            "teamless",
+            "People with no team",
+            "Add a <code>team</code> to their file.",
+            (f"<li>{person_link(p, root)} · {escape(p.title)}</li>" for p in teamless),
+        ),
+        (
+            "empty",
+            "Spaces with no members",
+            "A team gets members from people files; a community lists them.",
+            (f"<li>{space_link(s, root)}</li>" for s in empty),
+        ),
+    ]
+    total = len(few) + len(gone) + len(teamless) + len(empty)
+    summary = "Everything looks healthy." if total == 0 else f"{total} thing(s) need a look."
+    parts = [f'<p class="commons-health__summary">{summary}</p>']
+    for anchor, title, advice, items in sections:
+        listed = list(items)
+        parts.append(f'<h2 id="{anchor}">{title} ({len(listed)})</h2>')
+        parts.append(f"<p>{advice}</p><ul>{''.join(listed)}</ul>" if listed else "<p>None.</p>")
+    return "".join(parts)
+
+
+def steward_problem_count(org: Org) -> int:
+    return len(check_stewards(org))

@@ -1,0 +1,201 @@
+"""`make validate`: check the content of a pull request, one `path:line: message` per problem.
+
+    python -m hub.validate [CONTENT] [--write-codeowners]
+
+Checks the schema, that handles and emails are unique, that every reference exists, that manager
+chains and team parents have no cycles, and the steward rules; and that the committed CODEOWNERS
+matches the stewards. Exits 1 when anything is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from zoneinfo import available_timezones
+
+from hub.codeowners import codeowners_path, render_codeowners
+from hub.content import Org, Problem, load_org
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_structure(org: Org) -> list[Problem]:
+    """Problems that would make the hub wrong: the build refuses content that has any."""
+    problems = list(org.problems)
+    problems += _unique_emails(org)
+    problems += _person_references(org)
+    problems += _space_references(org)
+    problems += _cycles(
+        org,
+        {h: p.manager for h, p in org.people.items() if p.manager in org.people},
+        lambda h: (org.people[h].source.path, org.people[h].source.line("manager")),
+        "manager chain",
+    )
+    problems += _cycles(
+        org,
+        {s: sp.parent for s, sp in org.spaces.items() if sp.parent in org.spaces},
+        lambda s: (org.spaces[s].source.path, org.spaces[s].source.line("parent")),
+        "parent chain",
+    )
+    return problems
+
+
+def check_stewards(org: Org) -> list[Problem]:
+    """Every space has at least two stewards, and every steward is a current person.
+
+    A pull request must pass these, but the hub still builds without them: when someone leaves,
+    the health page shows whose space needs a new steward.
+    """
+    problems = []
+    for space in org.spaces.values():
+        src = space.source
+        if len(space.stewards) < 2:
+            count = len(space.stewards)
+            problems.append(Problem(src.path, src.line("stewards"), f"needs at least two stewards, has {count}"))
+        for index, handle in enumerate(space.stewards):
+            if handle not in org.people:
+                line = src.line("stewards", index)
+                problems.append(Problem(src.path, line, f"steward '{handle}' is not in the directory"))
+    return problems
+
+
+def check(org: Org) -> list[Problem]:
+    return sorted(check_structure(org) + check_stewards(org))
+
+
+def _unique_emails(org: Org) -> Iterable[Problem]:
+    seen: dict[str, str] = {}
+    for person in org.people.values():
+        email = person.email.casefold()
+        where = f"{person.source.path}:{person.source.line('email')}"
+        if email in seen:
+            yield Problem(
+                person.source.path,
+                person.source.line("email"),
+                f"email '{person.email}' is also used by {seen[email]}",
+            )
+        else:
+            seen[email] = where
+
+
+def _person_references(org: Org) -> Iterable[Problem]:
+    zones = _timezones()
+    for person in org.people.values():
+        src = person.source
+        if person.team is not None:
+            space = org.spaces.get(person.team)
+            if space is None:
+                yield Problem(
+                    src.path,
+                    src.line("team"),
+                    f"team '{person.team}' does not exist (no teams/{person.team}.md)",
+                )
+            elif not space.is_team:
+                yield Problem(
+                    src.path,
+                    src.line("team"),
+                    f"'{person.team}' is a community, not a team; list community members in teams/{person.team}.md",
+                )
+        if person.manager is not None:
+            if person.manager == person.handle:
+                yield Problem(src.path, src.line("manager"), "a person cannot be their own manager")
+            elif person.manager not in org.people:
+                yield Problem(src.path, src.line("manager"), f"manager '{person.manager}' is not in the directory")
+        if person.timezone is not None and person.timezone not in zones:
+            yield Problem(src.path, src.line("timezone"), f"unknown time zone '{person.timezone}' (use an IANA name)")
+
+
+def _space_references(org: Org) -> Iterable[Problem]:
+    for space in org.spaces.values():
+        src = space.source
+        if space.parent is not None and space.parent not in org.spaces:
+            yield Problem(
+                src.path,
+                src.line("parent"),
+                f"parent '{space.parent}' does not exist (no teams/{space.parent}.md)",
+            )
+        if space.is_team and space.members:
+            yield Problem(
+                src.path,
+                src.line("members"),
+                "a team's members come from the people files (their 'team' field); only communities list members",
+            )
+        for index, handle in enumerate(space.members):
+            if handle not in org.people:
+                yield Problem(src.path, src.line("members", index), f"member '{handle}' is not in the directory")
+
+
+def _cycles(
+    org: Org, up: dict[str, str | None], where: Callable[[str], tuple[str, int]], what: str
+) -> Iterable[Problem]:
+    """Report each loop in a child → parent mapping once, at the link of its first member."""
+    done: set[str] = set()
+    for start in sorted(up):
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in done and node not in on_path:
+            path.append(node)
+            on_path.add(node)
+            node = up.get(node)
+        if node is not None and node in on_path:
+            loop = path[path.index(node) :]
+            first = min(loop)
+            ordered = loop[loop.index(first) :] + loop[: loop.index(first)]
+            path_, line = where(first)
+            yield Problem(path_, line, f"{what} loops: {' → '.join([*ordered, first])}")
+        done.update(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="validate", description="Check the hub's content.")
+    parser.add_argument("content", nargs="?", default="site", type=Path, help="content folder (default: site)")
+    parser.add_argument("--write-codeowners", action="store_true", help="regenerate CODEOWNERS from the stewards")
+    args = parser.parse_args(argv)
+    content: Path = args.content
+    if not content.is_dir():
+        print(f"{content}: not a folder", file=sys.stderr)
+        return 2
+    org = load_org(content)
+    problems = check(org)
+    owners_file = codeowners_path(content)
+    expected = render_codeowners(org)
+    if args.write_codeowners:
+        owners_file.parent.mkdir(parents=True, exist_ok=True)
+        owners_file.write_text(expected, encoding="utf-8")
+        print(f"wrote {owners_file}", file=sys.stderr)
+    else:
+        problems += _codeowners_problems(owners_file, expected)
+    for problem in problems:
+        print(problem)
+    summary = f"{len(org.people)} people and {len(org.spaces)} spaces"
+    if problems:
+        print(f"validate: {len(problems)} problem(s) in {summary}", file=sys.stderr)
+        return 1
+    print(f"validate: {summary}, all good", file=sys.stderr)
+    return 0
+
+
+def _codeowners_problems(owners_file: Path, expected: str) -> list[Problem]:
+    display = str(owners_file)
+    if not owners_file.is_file():
+        return [Problem(display, 1, "missing; run 'make codeowners' and commit it")]
+    actual = owners_file.read_text(encoding="utf-8")
+    if actual == expected:
+        return []
+    old, new = actual.splitlines(), expected.splitlines()
+    line = next(
+        (i for i, (a, b) in enumerate(zip(old, new, strict=False), start=1) if a != b),
+        min(len(old), len(new)) + 1,
+    )
+    return [Problem(display, line, "out of date with the stewards; run 'make codeowners' and commit it")]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

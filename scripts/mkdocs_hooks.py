@@ -1,0 +1,12 @@
+"""mkdocs hooks for the hub. mkdocs loads this file by path; the work is in hub.build."""
+
+from hub.build import (
+    on_config,
+    on_files,
+    on_page_content,
+    on_page_markdown,
+    on_post_build,
+    on_post_page,
+)
+
+__all__ = ["on_config", "on_files", "on_page_content", "on_page_markdown", "on_post_build", "on_post_page"]
