@@ -23,7 +23,7 @@ chromium:
 	@command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 build: $(STAMP)
-	COMMONS_CONTENT=$(abspath $(CONTENT)) COMMONS_OUT=$(abspath $(OUT)) $(BIN)/mkdocs build --strict --quiet
+	COMMONS_CONTENT=$(abspath $(CONTENT)) COMMONS_OUT=$(abspath $(OUT)) $(BIN)/mkdocs build --strict
 
 validate: $(STAMP)
 	$(BIN)/python -m hub.validate $(CONTENT)

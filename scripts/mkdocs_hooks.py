@@ -7,6 +7,15 @@ from hub.build import (
     on_page_markdown,
     on_post_build,
     on_post_page,
+    on_pre_build,
 )
 
-__all__ = ["on_config", "on_files", "on_page_content", "on_page_markdown", "on_post_build", "on_post_page"]
+__all__ = [
+    "on_config",
+    "on_files",
+    "on_page_content",
+    "on_page_markdown",
+    "on_post_build",
+    "on_post_page",
+    "on_pre_build",
+]

@@ -65,8 +65,6 @@ def _require_state() -> BuildState:
 def on_config(config: Any) -> Any:
     global _state
     org = load_org(Path(config["docs_dir"]))
-    for problem in check_structure(org):
-        log.warning("%s", problem)
     edit_base = None
     if config.get("repo_url") and config.get("edit_uri"):
         edit_base = urljoin(config["repo_url"].rstrip("/") + "/", config["edit_uri"].rstrip("/") + "/")
@@ -75,6 +73,17 @@ def on_config(config: Any) -> Any:
     _state = BuildState(org, pages.Views.of(org), edit_base, code_host)
     _state.spaces_by_src = {f"teams/{slug}.md": slug for slug in org.spaces}
     return config
+
+
+def on_pre_build(config: Any) -> None:
+    """Content that would make the hub wrong stops the build, whatever the log level."""
+    from mkdocs.exceptions import Abort
+
+    problems = check_structure(_require_state().org)
+    for problem in problems:
+        log.error("%s", problem)
+    if problems:
+        raise Abort(f"{len(problems)} problem(s) in the content; `make validate` lists them too")
 
 
 def on_files(files: Any, config: Any) -> Any:

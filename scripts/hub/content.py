@@ -105,6 +105,15 @@ class Org:
     people: dict[str, Person] = field(default_factory=dict)
     spaces: dict[str, Space] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: Files that exist but could not be read: references to them are not reported again.
+    unreadable_people: set[str] = field(default_factory=set)
+    unreadable_spaces: set[str] = field(default_factory=set)
+
+    def knows_person(self, handle: str) -> bool:
+        return handle in self.people or handle in self.unreadable_people
+
+    def knows_space(self, slug: str) -> bool:
+        return slug in self.spaces or slug in self.unreadable_spaces
 
     def team_members(self) -> dict[str, list[Person]]:
         """Each space's members: for a team, people whose `team` is it; for a community, its list."""
@@ -326,6 +335,7 @@ def load_org(root: Path) -> Org:
         person, problems = read_person(path, display)
         org.problems.extend(problems)
         if person is None:
+            org.unreadable_people.add(path.stem)
             continue
         if person.handle != path.stem:
             org.problems.append(
@@ -347,6 +357,8 @@ def load_org(root: Path) -> Org:
             continue
         space, _body, problems = read_space(path, display)
         org.problems.extend(problems)
-        if space is not None:
+        if space is None:
+            org.unreadable_spaces.add(path.stem)
+        else:
             org.spaces[space.slug] = space
     return org

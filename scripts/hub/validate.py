@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 from hub.codeowners import codeowners_path, render_codeowners
-from hub.content import Org, Problem, load_org
+from hub.content import Org, Problem, display_root, load_org
 
 
 @cache
@@ -33,7 +33,7 @@ def check_structure(org: Org) -> list[Problem]:
     problems += _space_references(org)
     problems += _cycles(
         org,
-        {h: p.manager for h, p in org.people.items() if p.manager in org.people},
+        {h: p.manager for h, p in org.people.items() if p.manager in org.people and p.manager != h},
         lambda h: (org.people[h].source.path, org.people[h].source.line("manager")),
         "manager chain",
     )
@@ -59,7 +59,7 @@ def check_stewards(org: Org) -> list[Problem]:
             count = len(space.stewards)
             problems.append(Problem(src.path, src.line("stewards"), f"needs at least two stewards, has {count}"))
         for index, handle in enumerate(space.stewards):
-            if handle not in org.people:
+            if not org.knows_person(handle):
                 line = src.line("stewards", index)
                 problems.append(Problem(src.path, line, f"steward '{handle}' is not in the directory"))
     return problems
@@ -88,7 +88,7 @@ def _person_references(org: Org) -> Iterable[Problem]:
     zones = _timezones()
     for person in org.people.values():
         src = person.source
-        if person.team is not None:
+        if person.team is not None and person.team not in org.unreadable_spaces:
             space = org.spaces.get(person.team)
             if space is None:
                 yield Problem(
@@ -105,7 +105,7 @@ def _person_references(org: Org) -> Iterable[Problem]:
         if person.manager is not None:
             if person.manager == person.handle:
                 yield Problem(src.path, src.line("manager"), "a person cannot be their own manager")
-            elif person.manager not in org.people:
+            elif not org.knows_person(person.manager):
                 yield Problem(src.path, src.line("manager"), f"manager '{person.manager}' is not in the directory")
         if person.timezone is not None and person.timezone not in zones:
             yield Problem(src.path, src.line("timezone"), f"unknown time zone '{person.timezone}' (use an IANA name)")
@@ -114,7 +114,7 @@ def _person_references(org: Org) -> Iterable[Problem]:
 def _space_references(org: Org) -> Iterable[Problem]:
     for space in org.spaces.values():
         src = space.source
-        if space.parent is not None and space.parent not in org.spaces:
+        if space.parent is not None and not org.knows_space(space.parent):
             yield Problem(
                 src.path,
                 src.line("parent"),
@@ -127,7 +127,7 @@ def _space_references(org: Org) -> Iterable[Problem]:
                 "a team's members come from the people files (their 'team' field); only communities list members",
             )
         for index, handle in enumerate(space.members):
-            if handle not in org.people:
+            if not org.knows_person(handle):
                 yield Problem(src.path, src.line("members", index), f"member '{handle}' is not in the directory")
 
 
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _codeowners_problems(owners_file: Path, expected: str) -> list[Problem]:
-    display = str(owners_file)
+    display = display_root(owners_file)
     if not owners_file.is_file():
         return [Problem(display, 1, "missing; run 'make codeowners' and commit it")]
     actual = owners_file.read_text(encoding="utf-8")

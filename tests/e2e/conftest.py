@@ -81,3 +81,9 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture()
+def signed_in_page(page: Page, hub_url: str) -> Page:
+    """A page that may read the hub. The sign-in work replaces this with a real sign-in."""
+    return page

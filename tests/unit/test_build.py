@@ -1,0 +1,167 @@
+"""The hub build: the sample organisation builds with --strict into a complete, offline hub."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hub.content import load_org
+from tests.conftest import REPO
+
+REPO_URL = "https://git.example.com/example-co/commons"
+
+
+def mkdocs_build(content: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "COMMONS_CONTENT": str(content),
+        "COMMONS_OUT": str(out),
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": f"{REPO / 'scripts'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("hub")
+    result = mkdocs_build(REPO / "site", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_every_person_and_space_has_a_page(hub: Path) -> None:
+    org = load_org(REPO / "site")
+    assert len(org.people) >= 50
+    for handle in org.people:
+        assert (hub / "people" / handle / "index.html").is_file(), handle
+    for slug in org.spaces:
+        assert (hub / "teams" / slug / "index.html").is_file(), slug
+    for page in ("index.html", "teams/index.html", "people/index.html", "org-chart/index.html", "skills/index.html"):
+        assert (hub / page).is_file(), page
+    assert (hub / "health" / "index.html").is_file()
+    # The shell the person pages are made from, and the raw YAML, are not published.
+    assert not list(hub.glob("people/xxcommons*"))
+    assert not list(hub.glob("people/*.yml"))
+
+
+def test_person_page_shows_the_profile_and_edits_the_yaml(hub: Path) -> None:
+    html = (hub / "people" / "aisha.khan" / "index.html").read_text(encoding="utf-8")
+    assert "<title>Aisha Khan - Example Co. Commons</title>" in html
+    assert f'href="{REPO_URL}/edit/main/site/people/aisha.khan.yml"' in html
+    assert '<a href="../../people/jonas.lindqvist/">Jonas Lindqvist</a>' in html  # manager
+    assert '<a href="../../teams/engineering/">Engineering</a>' in html
+    assert 'href="../../skills/#skill-technical-writing"' in html
+    assert "xxcommons" not in html
+
+
+def test_manager_page_lists_reports(hub: Path) -> None:
+    org = load_org(REPO / "site")
+    reports = org.reports()["amara.okafor"]
+    html = (hub / "people" / "amara.okafor" / "index.html").read_text(encoding="utf-8")
+    assert f"Reports ({len(reports)})" in html
+    for person in reports:
+        assert f'href="../../people/{person.handle}/"' in html
+
+
+def test_space_page_shows_purpose_outcome_stewards_members_and_posts_place(hub: Path) -> None:
+    org = load_org(REPO / "site")
+    platform = org.spaces["platform"]
+    html = (hub / "teams" / "platform" / "index.html").read_text(encoding="utf-8")
+    assert f"<h1 id=\"platform\">{platform.name}" in html
+    assert platform.purpose in html
+    assert platform.outcome in html
+    for handle in platform.stewards:
+        assert f'href="../../people/{handle}/"' in html
+    members = org.team_members()["platform"]
+    assert f"Members ({len(members)})" in html
+    assert 'Team in <a href="../../teams/engineering/">Engineering</a>' in html
+    assert 'id="posts" data-space="platform"' in html
+    assert f'href="{REPO_URL}/edit/main/site/teams/platform.md"' in html
+    engineering = (hub / "teams" / "engineering" / "index.html").read_text(encoding="utf-8")
+    assert "Sub-teams" in engineering and 'href="../../teams/platform/"' in engineering
+
+
+def test_nav_lists_only_the_hub_pages(hub: Path) -> None:
+    html = (hub / "people" / "aisha.khan" / "index.html").read_text(encoding="utf-8")
+    tabs = re.findall(r'class="md-tabs__link[^"]*">\s*([^<]+?)\s*<', html)
+    assert tabs == ["Home", "Teams", "People", "Org chart", "Skills", "Health"]
+    assert "teams/platform/" not in html.split('class="md-content"')[0]
+
+
+def test_nothing_is_loaded_from_another_origin(hub: Path) -> None:
+    loads = re.compile(r'<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//', re.I)
+    pages = list(hub.rglob("*.html"))
+    assert len(pages) > 60
+    offenders = [str(p.relative_to(hub)) for p in pages if loads.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+    css = "".join(p.read_text(encoding="utf-8") for p in hub.rglob("*.css"))
+    assert "@import url(http" not in css and "fonts.googleapis" not in css
+
+
+def test_directory_snapshot_for_the_functions(hub: Path) -> None:
+    snapshot = json.loads((hub / "directory.json").read_text(encoding="utf-8"))
+    assert snapshot["people"]["aisha.khan"]["email"] == "aisha.khan@example.com"
+    assert snapshot["spaces"]["platform"]["stewards"] == ["ingrid.olsen", "andrei.popescu"]
+    assert "andrei.popescu" in snapshot["spaces"]["platform"]["members"]
+
+
+def test_search_index_has_people(hub: Path) -> None:
+    index = json.loads((hub / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entry = next(d for d in index["docs"] if d["location"] == "people/aisha.khan/")
+    assert entry["title"] == "Aisha Khan"
+    assert "Engineering Program Manager" in entry["text"]
+
+
+def test_schemas_are_published(hub: Path) -> None:
+    schema = json.loads((hub / "schema" / "person.schema.json").read_text(encoding="utf-8"))
+    assert schema["title"] == "Commons person"
+
+
+def test_health_and_home(hub: Path) -> None:
+    health = (hub / "health" / "index.html").read_text(encoding="utf-8")
+    assert "People with no team (1)" in health
+    assert 'href="../people/nadia.haddad/"' in health
+    home = (hub / "index.html").read_text(encoding="utf-8")
+    org = load_org(REPO / "site")
+    assert f"<strong>{len(org.people)}</strong> people" in home
+    assert "commons:counts" not in home
+
+
+@pytest.fixture()
+def copy_of_site(tmp_path: Path) -> Path:
+    content = tmp_path / "site"
+    shutil.copytree(REPO / "site", content, ignore=shutil.ignore_patterns("overrides"))
+    return content
+
+
+def test_a_steward_who_left_shows_on_the_health_page(copy_of_site: Path, tmp_path: Path) -> None:
+    (copy_of_site / "people" / "andrei.popescu.yml").unlink()
+    result = mkdocs_build(copy_of_site, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    health = (tmp_path / "out" / "health" / "index.html").read_text(encoding="utf-8")
+    assert "Stewards who are no longer in the directory (1)" in health
+    assert "<code>andrei.popescu</code>" in health
+
+
+def test_broken_content_fails_the_build_with_file_and_line(copy_of_site: Path, tmp_path: Path) -> None:
+    person = copy_of_site / "people" / "aisha.khan.yml"
+    person.write_text(person.read_text(encoding="utf-8").replace("team: engineering", "team: nowhere"))
+    result = mkdocs_build(copy_of_site, tmp_path / "out")
+    assert result.returncode == 1
+    assert "people/aisha.khan.yml:5: team 'nowhere' does not exist (no teams/nowhere.md)" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,327 @@
+"""The validator: one test per kind of problem, each pinned to its exact `path:line`."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.codeowners import codeowners_path, render_codeowners
+from hub.content import load_org
+from hub.validate import check, main
+
+PEOPLE = {
+    "ada.lovelace": """\
+        handle: ada.lovelace
+        name: Ada Lovelace
+        email: ada@example.com
+        title: Chief Engineer
+        team: engines
+        location: London, United Kingdom
+        timezone: Europe/London
+        skills: [maths, python]
+        github: ada
+        """,
+    "charles.babbage": """\
+        handle: charles.babbage
+        name: Charles Babbage
+        email: charles@example.com
+        title: Engineer
+        team: engines
+        manager: ada.lovelace
+        github: cbabbage
+        """,
+    "grace.hopper": """\
+        handle: grace.hopper
+        name: Grace Hopper
+        email: grace@example.com
+        title: Compiler Lead
+        team: compilers
+        manager: ada.lovelace
+        """,
+    "alan.turing": """\
+        handle: alan.turing
+        name: Alan Turing
+        email: alan@example.com
+        title: Researcher
+        team: compilers
+        manager: grace.hopper
+        github: aturing
+        """,
+}
+
+SPACES = {
+    "engines": """\
+        ---
+        name: Engines
+        kind: team
+        purpose: Builds the engines that compute the tables.
+        outcome: A table computed without error.
+        stewards:
+          - ada.lovelace
+          - charles.babbage
+        ---
+
+        We build engines.
+        """,
+    "compilers": """\
+        ---
+        name: Compilers
+        kind: team
+        purpose: Turns programs into instructions for the engines.
+        outcome: A program compiled on the first try.
+        stewards: [grace.hopper, alan.turing]
+        parent: engines
+        links:
+          chat: https://chat.example.com/compilers
+        ---
+
+        We write compilers.
+        """,
+    "maths-circle": """\
+        ---
+        name: Maths circle
+        kind: community
+        purpose: Shares a love of mathematics across the company.
+        outcome: A question about maths answered.
+        stewards: [ada.lovelace, alan.turing]
+        members: [ada.lovelace, alan.turing, grace.hopper]
+        ---
+
+        Puzzles on Fridays.
+        """,
+}
+
+
+@pytest.fixture()
+def content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A small valid organisation in tmp/site, with the working directory at tmp."""
+    site = tmp_path / "site"
+    (site / "people").mkdir(parents=True)
+    (site / "teams").mkdir()
+    for handle, text in PEOPLE.items():
+        (site / "people" / f"{handle}.yml").write_text(textwrap.dedent(text), encoding="utf-8")
+    for slug, text in SPACES.items():
+        (site / "teams" / f"{slug}.md").write_text(textwrap.dedent(text), encoding="utf-8")
+    owners = codeowners_path(site)
+    owners.parent.mkdir()
+    owners.write_text(render_codeowners(load_org(site)), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    yield site
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def problems(site: Path) -> list[str]:
+    return [str(p) for p in check(load_org(site))]
+
+
+def test_the_fixture_is_valid(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert problems(content) == []
+    assert main([str(content)]) == 0
+    assert "4 people and 3 spaces, all good" in capsys.readouterr().err
+
+
+def test_yaml_that_does_not_parse_names_its_line(content: Path) -> None:
+    write(content / "people" / "alan.turing.yml", "handle: alan.turing\nname: [Alan\ntitle: x\n")
+    [problem] = problems(content)
+    assert problem.startswith("site/people/alan.turing.yml:3: YAML does not parse")
+
+
+def test_front_matter_that_does_not_parse_names_its_line_in_the_file(content: Path) -> None:
+    edit(content / "teams" / "compilers.md", "outcome: A program", "outcome: : - [A program")
+    found = problems(content)
+    assert found[0].startswith("site/teams/compilers.md:5: YAML does not parse")
+
+
+def test_missing_front_matter(content: Path) -> None:
+    write(content / "teams" / "compilers.md", "Just some text.\n")
+    assert "site/teams/compilers.md:1: missing front matter: start the file with a '---' block" in problems(content)
+
+
+def test_missing_required_field(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "title: Researcher\n", "")
+    assert problems(content) == ["site/people/alan.turing.yml:1: missing required field 'title'"]
+
+
+def test_unknown_field_is_reported_at_its_own_line(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "github: aturing\n", "github: aturing\nshoe_size: 11\n")
+    [problem] = problems(content)
+    assert problem.startswith("site/people/alan.turing.yml:8: unknown field 'shoe_size' (known: handle, name,")
+
+
+def test_field_in_the_wrong_format(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "email: alan@example.com", "email: alan at example")
+    [problem] = problems(content)
+    assert problem.startswith("site/people/alan.turing.yml:3: email: 'alan at example' is not valid here")
+
+
+def test_wrong_type_in_a_list_names_the_item_line(content: Path) -> None:
+    edit(content / "teams" / "engines.md", "  - charles.babbage", "  - 42")
+    [problem] = problems(content)
+    assert problem == "site/teams/engines.md:8: stewards[1]: expected string, found int 42"
+
+
+def test_kind_must_be_team_or_community(content: Path) -> None:
+    edit(content / "teams" / "engines.md", "kind: team", "kind: squad")
+    assert problems(content) == ["site/teams/engines.md:3: kind: 'squad' is not one of 'team', 'community'"]
+
+
+def test_a_field_given_twice(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "title: Researcher\n", "title: Researcher\ntitle: Boss\n")
+    assert problems(content) == ["site/people/alan.turing.yml:5: 'title' is given twice (first on line 4)"]
+
+
+def test_handle_must_match_file_name(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "handle: alan.turing", "handle: alan")
+    found = problems(content)
+    assert "site/people/alan.turing.yml:1: handle 'alan' must match the file name 'alan.turing'" in found
+
+
+def test_duplicate_email(content: Path) -> None:
+    edit(content / "people" / "grace.hopper.yml", "email: grace@example.com", "email: ADA@example.com")
+    assert problems(content) == [
+        "site/people/grace.hopper.yml:3: email 'ADA@example.com' is also used by site/people/ada.lovelace.yml:3"
+    ]
+
+
+def test_unknown_team(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "team: compilers", "team: kernels")
+    assert problems(content) == ["site/people/alan.turing.yml:5: team 'kernels' does not exist (no teams/kernels.md)"]
+
+
+def test_a_person_cannot_be_in_a_community_as_their_team(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "team: compilers", "team: maths-circle")
+    [problem] = problems(content)
+    assert problem.startswith("site/people/alan.turing.yml:5: 'maths-circle' is a community, not a team")
+
+
+def test_unknown_manager(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "manager: grace.hopper", "manager: john.doe")
+    assert problems(content) == ["site/people/alan.turing.yml:6: manager 'john.doe' is not in the directory"]
+
+
+def test_own_manager(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "manager: grace.hopper", "manager: alan.turing")
+    assert problems(content) == ["site/people/alan.turing.yml:6: a person cannot be their own manager"]
+
+
+def test_manager_cycle_is_reported_once(content: Path) -> None:
+    edit(content / "people" / "ada.lovelace.yml", "team: engines\n", "team: engines\nmanager: alan.turing\n")
+    assert problems(content) == [
+        "site/people/ada.lovelace.yml:6: manager chain loops: "
+        "ada.lovelace → alan.turing → grace.hopper → ada.lovelace"
+    ]
+
+
+def test_parent_cycle(content: Path) -> None:
+    edit(content / "teams" / "engines.md", "kind: team\n", "kind: team\nparent: compilers\n")
+    assert problems(content) == ["site/teams/compilers.md:7: parent chain loops: compilers → engines → compilers"]
+
+
+def test_unknown_parent(content: Path) -> None:
+    edit(content / "teams" / "compilers.md", "parent: engines", "parent: hardware")
+    assert problems(content) == [
+        "site/teams/compilers.md:7: parent 'hardware' does not exist (no teams/hardware.md)"
+    ]
+
+
+def test_unknown_community_member(content: Path) -> None:
+    edit(content / "teams" / "maths-circle.md", "grace.hopper]", "gauss]")
+    assert problems(content) == ["site/teams/maths-circle.md:7: member 'gauss' is not in the directory"]
+
+
+def test_teams_do_not_list_members(content: Path) -> None:
+    edit(content / "teams" / "engines.md", "kind: team\n", "kind: team\nmembers: [ada.lovelace]\n")
+    [problem] = problems(content)
+    assert problem.startswith("site/teams/engines.md:4: a team's members come from the people files")
+
+
+def test_unknown_time_zone(content: Path) -> None:
+    edit(content / "people" / "ada.lovelace.yml", "Europe/London", "Europe/Londres")
+    assert problems(content) == ["site/people/ada.lovelace.yml:7: unknown time zone 'Europe/Londres' (use an IANA name)"]
+
+
+def test_fewer_than_two_stewards(content: Path) -> None:
+    edit(content / "teams" / "compilers.md", "stewards: [grace.hopper, alan.turing]", "stewards: [grace.hopper]")
+    assert problems(content) == ["site/teams/compilers.md:6: needs at least two stewards, has 1"]
+
+
+def test_steward_who_left(content: Path) -> None:
+    (content / "people" / "charles.babbage.yml").unlink()
+    assert problems(content) == ["site/teams/engines.md:8: steward 'charles.babbage' is not in the directory"]
+
+
+def test_reserved_and_badly_named_space_files(content: Path) -> None:
+    write(content / "teams" / "index.md", SPACES["engines"])
+    write(content / "teams" / "Big Team.md", SPACES["engines"])
+    found = problems(content)
+    assert "site/teams/index.md:1: the file name 'index' is used by the hub itself; rename the file" in found
+    assert "site/teams/Big Team.md:1: the file name 'Big Team' must be lower-case a-z, 0-9 and -; rename the file" in found
+
+
+def test_every_problem_is_reported_in_one_run(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(content / "people" / "alan.turing.yml", "team: compilers", "team: kernels")
+    edit(content / "people" / "grace.hopper.yml", "manager: ada.lovelace", "manager: nobody")
+    write(content / "people" / "broken.yml", "handle: [\n")
+    assert main([str(content)]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines == [
+        "site/people/alan.turing.yml:5: team 'kernels' does not exist (no teams/kernels.md)",
+        "site/people/broken.yml:2: YAML does not parse: did not find expected node content",
+        "site/people/grace.hopper.yml:6: manager 'nobody' is not in the directory",
+    ]
+    assert "Traceback" not in out + err
+    assert "validate: 3 problem(s)" in err
+
+
+def test_codeowners_out_of_date_names_the_first_differing_line(content: Path) -> None:
+    edit(content / "teams" / "engines.md", "  - charles.babbage", "  - grace.hopper")
+    assert problems(content) == []
+    assert main([str(content)]) == 1
+    owners = codeowners_path(content)
+    text = owners.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, row in enumerate(text, start=1) if row.startswith("/site/teams/engines.md"))
+    # The committed file still names @cbabbage for engines; regenerating fixes it.
+    assert main([str(content), "--write-codeowners"]) == 0
+    assert main([str(content)]) == 0
+    new = owners.read_text(encoding="utf-8").splitlines()
+    assert new[line - 1] == "/site/teams/engines.md @ada"
+
+
+def test_codeowners_problem_line(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(content / "teams" / "engines.md", "  - charles.babbage", "  - grace.hopper")
+    main([str(content)])
+    out = capsys.readouterr().out
+    assert ".github/CODEOWNERS:6: out of date with the stewards; run 'make codeowners' and commit it" in out
+
+
+def test_missing_codeowners(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    codeowners_path(content).unlink()
+    assert main([str(content)]) == 1
+    assert "CODEOWNERS:1: missing; run 'make codeowners' and commit it" in capsys.readouterr().out
+
+
+def test_codeowners_lists_stewards_and_people(content: Path) -> None:
+    text = codeowners_path(content).read_text(encoding="utf-8")
+    assert "/site/teams/engines.md @ada @cbabbage\n" in text
+    # Grace has no code-host username; Alan has one.
+    assert "/site/teams/compilers.md @aturing\n" in text
+    assert "/site/people/alan.turing.yml @aturing\n" in text
+    assert "/site/people/charles.babbage.yml @cbabbage @ada\n" in text
+
+
+def test_a_content_folder_that_does_not_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path / "nowhere")]) == 2
+    assert "not a folder" in capsys.readouterr().err
