@@ -82,7 +82,7 @@ def test_space_page_shows_purpose_outcome_stewards_members_and_posts_place(hub: 
     org = load_org(REPO / "site")
     platform = org.spaces["platform"]
     html = (hub / "teams" / "platform" / "index.html").read_text(encoding="utf-8")
-    assert f"<h1 id=\"platform\">{platform.name}" in html
+    assert f'<h1 id="platform">{platform.name}' in html
     assert platform.purpose in html
     assert platform.outcome in html
     for handle in platform.stewards:

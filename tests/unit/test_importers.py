@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from hub.importers import backstage, hr_csv
 from hub.importers._people import handle_from, slugify, unique_handle
-
 from tests.conftest import REPO
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"

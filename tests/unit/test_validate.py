@@ -219,8 +219,7 @@ def test_own_manager(content: Path) -> None:
 def test_manager_cycle_is_reported_once(content: Path) -> None:
     edit(content / "people" / "ada.lovelace.yml", "team: engines\n", "team: engines\nmanager: alan.turing\n")
     assert problems(content) == [
-        "site/people/ada.lovelace.yml:6: manager chain loops: "
-        "ada.lovelace → alan.turing → grace.hopper → ada.lovelace"
+        "site/people/ada.lovelace.yml:6: manager chain loops: ada.lovelace → alan.turing → grace.hopper → ada.lovelace"
     ]
 
 
@@ -231,9 +230,7 @@ def test_parent_cycle(content: Path) -> None:
 
 def test_unknown_parent(content: Path) -> None:
     edit(content / "teams" / "compilers.md", "parent: engines", "parent: hardware")
-    assert problems(content) == [
-        "site/teams/compilers.md:7: parent 'hardware' does not exist (no teams/hardware.md)"
-    ]
+    assert problems(content) == ["site/teams/compilers.md:7: parent 'hardware' does not exist (no teams/hardware.md)"]
 
 
 def test_unknown_community_member(content: Path) -> None:
@@ -249,7 +246,9 @@ def test_teams_do_not_list_members(content: Path) -> None:
 
 def test_unknown_time_zone(content: Path) -> None:
     edit(content / "people" / "ada.lovelace.yml", "Europe/London", "Europe/Londres")
-    assert problems(content) == ["site/people/ada.lovelace.yml:7: unknown time zone 'Europe/Londres' (use an IANA name)"]
+    assert problems(content) == [
+        "site/people/ada.lovelace.yml:7: unknown time zone 'Europe/Londres' (use an IANA name)"
+    ]
 
 
 def test_fewer_than_two_stewards(content: Path) -> None:
@@ -267,7 +266,9 @@ def test_reserved_and_badly_named_space_files(content: Path) -> None:
     write(content / "teams" / "Big Team.md", SPACES["engines"])
     found = problems(content)
     assert "site/teams/index.md:1: the file name 'index' is used by the hub itself; rename the file" in found
-    assert "site/teams/Big Team.md:1: the file name 'Big Team' must be lower-case a-z, 0-9 and -; rename the file" in found
+    assert (
+        "site/teams/Big Team.md:1: the file name 'Big Team' must be lower-case a-z, 0-9 and -; rename the file"
+    ) in found
 
 
 def test_every_problem_is_reported_in_one_run(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
