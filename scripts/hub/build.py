@@ -159,6 +159,8 @@ def on_post_build(config: Any) -> None:
 def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
     """Fill the shell for each person. The shell's URL sits at the same depth, so relative links hold."""
     shell = shell.replace(SHELL_URL, "people/{handle}/")
+    # The heading's anchor is made from the title: give it a fixed id, not the person's name.
+    shell = shell.replace(f'"{TITLE_SLOT}"', '"person"').replace(f'"#{TITLE_SLOT}"', '"#person"')
     before_title, _, after_title = shell.partition(TITLE_SLOT)
     for handle, person in state.org.people.items():
         edit = f"{state.edit_base}people/{handle}.yml" if state.edit_base else ""
