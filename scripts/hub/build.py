@@ -152,7 +152,7 @@ def on_post_build(config: Any) -> None:
         raise RuntimeError("the person page shell was not rendered")
     written = write_person_pages(state, site_dir, state.shell_html)
     write_directory(state.org, site_dir / "directory.json")
-    add_people_to_search(state, site_dir / "search" / "search_index.json")
+    write_people_index(state.org, site_dir / "search" / "people.json")
     log.info("Commons: %d person pages, %d spaces", written, len(state.org.spaces))
 
 
@@ -219,25 +219,19 @@ def write_directory(org: Org, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def add_people_to_search(state: BuildState, index_path: Path) -> None:
-    """Person pages are not mkdocs pages, so add a short entry for each to Material's index."""
-    if not index_path.is_file():
-        return
-    index = json.loads(index_path.read_text(encoding="utf-8"))
-    spaces = state.org.spaces
-    for handle, person in sorted(state.org.people.items()):
-        team = spaces.get(person.team or "")
-        # Short on purpose: the browser builds its search index from this at every page load,
-        # and at 10,000 people each word costs. Location and skills are in the directory's filter.
-        facts = [person.title, team.name if team else ""]
-        index["docs"].append(
-            {
-                "location": f"people/{handle}/",
-                "title": person.name,
-                "text": escape(" · ".join(f for f in facts if f)),
-            }
-        )
-    index_path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+def write_people_index(org: Org, path: Path) -> None:
+    """The header search's index of people: [handle, name, title, team, location, skills] each.
+
+    People are kept out of Material's lunr index, which the browser rebuilds at every page load
+    and which takes over a second at 10,000 people. commons.js searches this list instead.
+    """
+    rows = []
+    for handle, person in sorted(org.people.items(), key=lambda item: item[1].name.casefold()):
+        team = org.spaces.get(person.team or "")
+        team_name = team.name if team else ""
+        rows.append([handle, person.name, person.title, team_name, person.location or "", " ".join(person.skills)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def _markdown_text(text: str) -> str:

@@ -81,13 +81,14 @@ def space_header(views: Views, space: Space) -> str:
         crumbs.append(space_link(parent, root))
         parent = org.spaces.get(parent.parent or "")
     if crumbs:
-        parts.append(f'<p class="commons-crumbs">{kind} in {" › ".join(reversed(crumbs))}</p>')
+        parts.append(f'<p class="commons-crumbs" data-search-exclude>{kind} in {" › ".join(reversed(crumbs))}</p>')
     else:
-        parts.append(f'<p class="commons-crumbs">{kind}</p>')
+        parts.append(f'<p class="commons-crumbs" data-search-exclude>{kind}</p>')
     parts.append(
         '<dl class="commons-purpose">'
-        f'<dt>Purpose</dt><dd class="commons-purpose__purpose">{escape(space.purpose)}</dd>'
-        f'<dt>Outcome that counts</dt><dd class="commons-purpose__outcome">{escape(space.outcome)}</dd>'
+        f'<dt data-search-exclude>Purpose</dt><dd class="commons-purpose__purpose">{escape(space.purpose)}</dd>'
+        "<dt data-search-exclude>Outcome that counts</dt>"
+        f'<dd class="commons-purpose__outcome">{escape(space.outcome)}</dd>'
         "</dl>"
     )
     stewards = ", ".join(_handle_link(org, h, root) for h in space.stewards) or "none"

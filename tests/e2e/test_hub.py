@@ -27,7 +27,7 @@ def test_find_a_person_and_their_team(signed_in_page: Page, hub_url: str) -> Non
     search = page.locator("input.md-search__input")
     search.click()
     search.press_sequentially(person.name)
-    result = page.locator(".md-search-result__item a", has_text=person.name).first
+    result = page.locator(".commons-people-hits a", has_text=person.name).first
     expect(result).to_be_visible(timeout=10_000)
     result.click()
 

@@ -32,3 +32,103 @@
     setUpDirectory();
   }
 })();
+
+// People in the header search. Material's lunr index is rebuilt in the browser at every page
+// load, which takes seconds at 10,000 people, so people are searched here from a compact list
+// (search/people.json) and shown above Material's results for pages.
+(function () {
+  "use strict";
+  var MAX_HITS = 8;
+  var people = null;
+  var loading = null;
+
+  function base() {
+    var config = document.getElementById("__config");
+    var root = config ? JSON.parse(config.textContent).base : ".";
+    return new URL(root.replace(/\/?$/, "/"), window.location.href);
+  }
+
+  function load() {
+    if (!loading) {
+      loading = fetch(new URL("search/people.json", base()), { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("people index: HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (rows) {
+          people = rows.map(function (row) {
+            return { handle: row[0], name: row[1], title: row[2], team: row[3],
+                     hay: row.slice(1).join(" ").toLowerCase(),
+                     first: row[1].toLowerCase() };
+          });
+        })
+        .catch(function (error) { loading = null; console.warn(error); });
+    }
+    return loading;
+  }
+
+  function search(query) {
+    var words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!words.length || !people) return [];
+    var hits = [];
+    for (var i = 0; i < people.length && hits.length < 200; i++) {
+      var person = people[i];
+      if (words.every(function (w) { return person.hay.indexOf(w) !== -1; })) {
+        var score = person.first.indexOf(words[0]) === 0 ? 0 : person.first.indexOf(words[0]) > 0 ? 1 : 2;
+        hits.push({ person: person, score: score });
+      }
+    }
+    hits.sort(function (a, b) { return a.score - b.score; });
+    return hits.slice(0, MAX_HITS).map(function (hit) { return hit.person; });
+  }
+
+  function render(container, hits) {
+    container.textContent = "";
+    container.hidden = hits.length === 0;
+    if (!hits.length) return;
+    var head = document.createElement("p");
+    head.className = "commons-people-hits__head";
+    head.textContent = "People";
+    var list = document.createElement("ol");
+    var root = base();
+    hits.forEach(function (person) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = new URL("people/" + encodeURIComponent(person.handle) + "/", root).href;
+      var name = document.createElement("strong");
+      name.textContent = person.name;
+      var facts = document.createElement("span");
+      facts.textContent = [person.title, person.team].filter(Boolean).join(" · ");
+      link.appendChild(name);
+      link.appendChild(facts);
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    container.appendChild(head);
+    container.appendChild(list);
+  }
+
+  function setUp() {
+    var input = document.querySelector(".md-search__input");
+    var results = document.querySelector(".md-search-result");
+    if (!input || !results) return;
+    var container = document.createElement("div");
+    container.className = "commons-people-hits";
+    container.hidden = true;
+    results.insertBefore(container, results.querySelector(".md-search-result__list"));
+    function update() {
+      var query = input.value;
+      load().then(function () { if (input.value === query) render(container, search(query)); });
+    }
+    input.addEventListener("focus", load);
+    input.addEventListener("input", update);
+    var form = input.form;
+    if (form) form.addEventListener("reset", function () { render(container, []); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
+})();
