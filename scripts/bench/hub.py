@@ -65,7 +65,7 @@ def first_search_results(site_dir: Path, query: str, expected: str) -> float:
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site_dir)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/"
-    samples = []
+    samples: list[float] = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
