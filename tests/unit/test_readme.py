@@ -1,0 +1,38 @@
+"""The README's examples are real: each file example validates in the sample organisation."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hub.content import load_org
+from hub.validate import check
+from tests.conftest import REPO
+
+EXAMPLE = re.compile(r"<!-- example: (?P<path>[\w./-]+) -->\n```\w+\n(?P<body>.*?)```", re.S)
+
+
+def examples() -> list[tuple[str, str]]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return [(m["path"], m["body"]) for m in EXAMPLE.finditer(text)]
+
+
+def test_the_readme_has_file_examples() -> None:
+    paths = [path for path, _ in examples()]
+    assert "people/jo.bloggs.yml" in paths
+    assert "teams/data-guild.md" in paths
+
+
+@pytest.mark.parametrize(("path", "body"), examples(), ids=[p for p, _ in examples()])
+def test_readme_example_is_valid_content(path: str, body: str, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site, ignore=shutil.ignore_patterns("overrides"))
+    target = site / path
+    assert not target.exists(), "the example should add a file, not replace one"
+    target.write_text(body, encoding="utf-8")
+    org = load_org(site)
+    assert check(org) == []
+    assert target.stem in org.people or target.stem in org.spaces
