@@ -6,18 +6,29 @@
     var table = document.getElementById("commons-people");
     if (!input || !table) return;
     var count = document.getElementById("commons-filter-count");
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    var texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
+    var chunks = Array.prototype.slice.call(table.querySelectorAll(".commons-people__chunk"));
+    var rows = [];
+    var texts = [];
+    chunks.forEach(function (chunk, index) {
+      Array.prototype.forEach.call(chunk.querySelectorAll("tbody tr"), function (row) {
+        rows.push({ row: row, chunk: index });
+        texts.push(row.textContent.toLowerCase());
+      });
+    });
     var pending = 0;
     function apply() {
       pending = 0;
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       var shown = 0;
+      var chunkShown = chunks.map(function () { return 0; });
       for (var i = 0; i < rows.length; i++) {
         var match = words.every(function (word) { return texts[i].indexOf(word) !== -1; });
-        if (rows[i].hidden === match) rows[i].hidden = !match;
-        if (match) shown++;
+        if (rows[i].row.hidden === match) rows[i].row.hidden = !match;
+        if (match) { shown++; chunkShown[rows[i].chunk]++; }
       }
+      chunks.forEach(function (chunk, index) { chunk.hidden = chunkShown[index] === 0; });
+      // Off-screen chunks keep their last size while skipped; lay everything out once filtered.
+      table.classList.toggle("is-filtered", words.length > 0);
       count.textContent = shown.toLocaleString() + (shown === 1 ? " person" : " people");
     }
     input.addEventListener("input", function () {
