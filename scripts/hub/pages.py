@@ -38,6 +38,30 @@ def _handle_link(org: Org, handle: str, root: str) -> str:
     return person_link(person, root)
 
 
+def parent_chain(org: Org, space: Space) -> list[Space]:
+    """The space's parent, its parent, and so on (a loop, which the validator refuses, ends it)."""
+    chain: list[Space] = []
+    seen = {space.slug}
+    parent = org.spaces.get(space.parent or "")
+    while parent is not None and parent.slug not in seen:
+        seen.add(parent.slug)
+        chain.append(parent)
+        parent = org.spaces.get(parent.parent or "")
+    return chain
+
+
+def manager_chain(org: Org, person: Person) -> list[Person]:
+    """The person's manager, their manager, and so on up to the top."""
+    chain: list[Person] = []
+    seen = {person.handle}
+    boss = org.people.get(person.manager or "")
+    while boss is not None and boss.handle not in seen:
+        seen.add(boss.handle)
+        chain.append(boss)
+        boss = org.people.get(boss.manager or "")
+    return chain
+
+
 @dataclass
 class Views:
     """Relations derived once from the org, shared by every page."""
@@ -73,13 +97,7 @@ def space_header(views: Views, space: Space) -> str:
     org, root = views.org, "../../"
     kind = "Team" if space.is_team else "Community"
     parts = ['<div class="commons-space">']
-    crumbs = []
-    parent = org.spaces.get(space.parent or "")
-    seen = {space.slug}
-    while parent is not None and parent.slug not in seen:
-        seen.add(parent.slug)
-        crumbs.append(space_link(parent, root))
-        parent = org.spaces.get(parent.parent or "")
+    crumbs = [space_link(parent, root) for parent in parent_chain(org, space)]
     if crumbs:
         parts.append(f'<p class="commons-crumbs" data-search-exclude>{kind} in {" › ".join(reversed(crumbs))}</p>')
     else:
@@ -145,13 +163,7 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
         )
     parts = [f'<table class="commons-facts commons-profile"><tbody>{"".join(rows)}</tbody></table>']
 
-    chain = []
-    seen = {person.handle}
-    boss = manager
-    while boss is not None and boss.handle not in seen:
-        seen.add(boss.handle)
-        chain.append(person_link(boss, root))
-        boss = org.people.get(boss.manager or "")
+    chain = [person_link(boss, root) for boss in manager_chain(org, person)]
     if chain:
         parts.append(f'<p class="commons-chain">Reports to {" › ".join(chain)}</p>')
 
@@ -226,13 +238,7 @@ def teams_index(views: Views) -> str:
 
 
 def _depth(org: Org, space: Space) -> int:
-    depth, seen = 0, {space.slug}
-    parent = org.spaces.get(space.parent or "")
-    while parent is not None and parent.slug not in seen:
-        seen.add(parent.slug)
-        depth += 1
-        parent = org.spaces.get(parent.parent or "")
-    return depth
+    return len(parent_chain(org, space))
 
 
 def _tree_order(org: Org, spaces: list[Space]) -> list[Space]:
