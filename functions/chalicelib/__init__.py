@@ -1,0 +1,1 @@
+"""Commons' domain code for the Lambda functions. `app.py` only wires routes to these modules."""

@@ -1,0 +1,21 @@
+"""`/api/me`: the signed-in person, with only the fields the hub may show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.runtime import Services
+from chalicelib.signin import current_session
+from chalicelib.web import Incoming, Outgoing, json_body
+
+
+def me(incoming: Incoming, services: Services) -> Outgoing:
+    session = current_session(incoming, services)
+    person = services.directory.by_handle(session.handle) if session.handle else None
+    document: dict[str, Any]
+    if person is not None:
+        document = {**person.public(), "in_directory": True}
+    else:
+        document = {"handle": None, "name": session.name, "email": session.email, "in_directory": False}
+    document["session_expires_at"] = session.expires_at
+    return json_body(document)

@@ -1,0 +1,86 @@
+"""The services one Lambda container (or the dev server) uses, built once from the settings.
+
+Nothing here is built at import time: the first request reads the settings, so `import app`
+stays cheap and a configuration problem becomes a clear 503 page instead of a failed cold start.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.cloudfront import CloudFrontSigner
+from chalicelib.config import Settings
+from chalicelib.cookies import CookiePolicy
+from chalicelib.directory import Directory
+from chalicelib.oidc import AuthlibTokenExchange, FetchJson, OpenIDProvider, TokenExchange, fetch_json
+from chalicelib.sessions import SessionSigner
+from chalicelib.transactions import TransactionSealer
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    provider: OpenIDProvider
+    sessions: SessionSigner
+    transactions: TransactionSealer
+    cloudfront: CloudFrontSigner
+    directory: Directory
+    cookies: CookiePolicy
+    clock: Callable[[], float]
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        token_exchange: TokenExchange | None = None,
+        fetch: FetchJson = fetch_json,
+        clock: Callable[[], float] = time.time,
+    ) -> Services:
+        """`token_exchange` and `fetch` stand in for the provider's HTTP endpoints in benchmarks."""
+        provider = OpenIDProvider(
+            issuer=settings.issuer,
+            client_id=settings.client_id,
+            redirect_uri=settings.redirect_uri,
+            scopes=settings.scopes,
+            discovery_url=settings.discovery_document_url,
+            token_endpoint=settings.token_endpoint,
+            token_exchange=token_exchange or AuthlibTokenExchange(settings.client_id, settings.client_secret),
+            fetch=fetch,
+            clock=clock,
+        )
+        return cls(
+            settings=settings,
+            provider=provider,
+            sessions=SessionSigner(settings.session_keys),
+            transactions=TransactionSealer(settings.session_keys),
+            cloudfront=CloudFrontSigner(settings.cloudfront_key_pair_id, settings.cloudfront_private_key),
+            directory=Directory(settings.directory_path),
+            cookies=CookiePolicy(secure=settings.secure_cookies),
+            clock=clock,
+        )
+
+
+_lock = threading.Lock()
+_current: Services | None = None
+
+
+def services() -> Services:
+    """The container's services, built from the environment on first use."""
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = Services.build(Settings.from_environ(os.environ))
+    return _current
+
+
+def install(current: Services | None) -> None:
+    """Use these services (the dev server and tests); None rebuilds from the environment."""
+    global _current
+    with _lock:
+        _current = current

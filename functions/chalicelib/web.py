@@ -1,0 +1,156 @@
+"""HTTP at the edge of the domain: the request and response shapes the routes use, the single
+table from domain errors to status codes, and the adapter to Chalice.
+
+Every route goes through `answer`, so no domain error, and no bug, ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import pages
+from chalicelib.cookies import parse_cookie_header
+from chalicelib.csrf import check_same_origin
+from chalicelib.directory import DirectoryError
+from chalicelib.errors import (
+    AuthorizationDeniedError,
+    BadRequestError,
+    CloudFrontCookieError,
+    CommonsError,
+    ConfigError,
+    CrossOriginError,
+    IdentityError,
+    IdTokenError,
+    ProviderUnavailableError,
+    SessionError,
+    SignInError,
+)
+
+if TYPE_CHECKING:
+    from chalice.app import Request, Response
+
+log = logging.getLogger(__name__)
+
+# The one place where domain errors become statuses. The most specific class listed wins.
+STATUS: dict[type[CommonsError], int] = {
+    CommonsError: 400,
+    BadRequestError: 400,
+    SignInError: 400,
+    IdTokenError: 401,
+    SessionError: 401,
+    AuthorizationDeniedError: 403,
+    IdentityError: 403,
+    CrossOriginError: 403,
+    CloudFrontCookieError: 403,
+    ProviderUnavailableError: 502,
+    ConfigError: 503,
+}
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    # Not no-referrer: with it, browsers send `Origin: null` on same-origin form posts.
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+}
+
+
+def status_for(error: CommonsError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+@dataclass(frozen=True)
+class Incoming:
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # names in lower case
+    cookies: Mapping[str, str]
+
+    def param(self, name: str) -> str | None:
+        """A single-valued query parameter; a repeated one is refused rather than guessed at."""
+        values = self.query.get(name)
+        if not values:
+            return None
+        if len(values) > 1:
+            raise BadRequestError(f"query parameter {name!r} appears {len(values)} times")
+        return values[0]
+
+
+@dataclass
+class Outgoing:
+    status: int
+    body: str = ""
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[str] = field(default_factory=list)
+
+
+def html(body: str, status: int = 200, cookies: list[str] | None = None) -> Outgoing:
+    return Outgoing(status, body, cookies=cookies or [])
+
+
+def json_body(document: Mapping[str, Any], status: int = 200, cookies: list[str] | None = None) -> Outgoing:
+    return Outgoing(status, json.dumps(document), "application/json", cookies=cookies or [])
+
+
+def redirect(location: str, cookies: list[str] | None = None) -> Outgoing:
+    return Outgoing(303, "", headers={"Location": location}, cookies=cookies or [])
+
+
+def problem_outgoing(error: CommonsError, path: str) -> Outgoing:
+    """The short plain answer to a refused request: a page, or JSON under /api."""
+    status = status_for(error)
+    log.warning("refused %s: %s: %s", path, error.code, error.reason)
+    if path.startswith("/api/"):
+        document = {"error": error.code, "message": error.message, "sign_in": pages.sign_in_link(error.next_path)}
+        return json_body(document, status, list(error.set_cookies))
+    return html(pages.problem(error.title, error.message, error.next_path), status, list(error.set_cookies))
+
+
+def answer(incoming: Incoming, action: Callable[[Incoming], Outgoing], public_origin: Callable[[], str]) -> Outgoing:
+    """Run one route: the Origin check for state-changing methods, then the action; errors → pages."""
+    try:
+        check_same_origin(incoming.method, incoming.headers, public_origin())
+        return action(incoming)
+    except CommonsError as error:
+        return problem_outgoing(error, incoming.path)
+    except DirectoryError as error:
+        return problem_outgoing(ConfigError(str(error)), incoming.path)
+    except Exception:
+        log.exception("unexpected failure on %s %s", incoming.method, incoming.path)
+        return html(pages.page("Something went wrong", "<p>Please try again in a minute.</p>"), 500)
+
+
+# --- Chalice -------------------------------------------------------------------------------------
+
+
+def from_chalice(request: Request) -> Incoming:
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    query: dict[str, list[str]] = {}
+    if request.query_params is not None:
+        query = {name: list(request.query_params.getlist(name)) for name in request.query_params}
+    return Incoming(
+        method=request.method.upper(),
+        path=request.path,
+        query=query,
+        headers=headers,
+        cookies=parse_cookie_header(headers.get("cookie", "")),
+    )
+
+
+def to_chalice(outgoing: Outgoing) -> Response:
+    from chalice.app import Response
+
+    headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, **outgoing.headers}
+    headers["Content-Type"] = outgoing.content_type
+    if outgoing.cookies:
+        headers["Set-Cookie"] = list(outgoing.cookies)
+    return Response(body=outgoing.body, headers=headers, status_code=outgoing.status)
