@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+IDP := scripts/dev_idp
+NODE_STAMP := $(IDP)/node_modules/.installed
 CONTENT ?= site
 OUT ?= build/hub
 PORT ?= 8000
@@ -11,12 +13,19 @@ PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONPATH := $(CURDIR)/scripts:$(CURDIR)/functions
 
-.PHONY: dev test lint typecheck build validate codeowners bench chromium clean
+.PHONY: dev test lint typecheck build validate codeowners bench chromium clean node
 
 $(STAMP): requirements-dev.txt functions/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# The dev identity provider (oidc-provider on Node 20+), installed exactly from its lock file.
+$(NODE_STAMP): $(IDP)/package.json $(IDP)/package-lock.json
+	cd $(IDP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node: $(NODE_STAMP)
 
 # Debian's Chromium for the browser tests and benchmarks (never `playwright install`).
 chromium:
@@ -31,7 +40,8 @@ validate: $(STAMP)
 codeowners: $(STAMP)
 	$(BIN)/python -m hub.validate $(CONTENT) --write-codeowners
 
-dev: build
+# The hub, /auth and /api on http://localhost:$(PORT); the dev identity provider on port $(PORT)+1.
+dev: build $(NODE_STAMP)
 	$(BIN)/python scripts/devserver.py --root $(OUT) --port $(PORT)
 
 lint: $(STAMP)
@@ -41,7 +51,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy scripts functions tests
 
-test: $(STAMP) chromium lint typecheck
+test: $(STAMP) $(NODE_STAMP) chromium lint typecheck
 	$(BIN)/pytest
 
 bench: $(STAMP) chromium

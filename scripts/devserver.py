@@ -1,24 +1,329 @@
-"""Local dev server: serves the built hub on one origin (http://localhost:8000)."""
+"""Local dev stack on one origin (http://localhost:8000), shaped like production:
+
+- the built hub, behind the same gate as CloudFront: every page needs valid CloudFront signed
+  cookies (custom policy, RSA-SHA1), checked with the dev key pair's public key;
+- `/auth/*` and `/api/*`, answered in-process by the Chalice app through chalice's LocalGateway;
+- the dev identity provider (`scripts/dev_idp`, oidc-provider on Node) as a child process, with
+  every person of the hub's directory snapshot as an account.
+
+Dev-only secrets (session key, CloudFront key pair, client secret) are made on first run in
+`.dev/` (gitignored). Usage: python scripts/devserver.py --root build/hub --port 8000
+"""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
+import base64
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+for _path in (REPO / "functions", REPO / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from chalicelib import cloudfront  # noqa: E402
+from chalicelib.config import Settings  # noqa: E402
+from chalicelib.cookies import parse_cookie_header  # noqa: E402
+from chalicelib.errors import CloudFrontCookieError  # noqa: E402
+
+log = logging.getLogger("devserver")
+
+APP_PREFIXES = ("/auth/", "/api/")
+MAX_BODY = 1024 * 1024
+# Settings a developer may tune through the environment; the rest are the dev stack's own.
+TUNABLE = (
+    "COMMONS_IDENTITY_CLAIM",
+    "COMMONS_ALLOW_UNKNOWN_STAFF",
+    "COMMONS_SESSION_LIFETIME_HOURS",
+    "COMMONS_OIDC_SCOPES",
+)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--root", default="build/hub", help="built hub to serve")
+@dataclass(frozen=True)
+class DevSecrets:
+    session_keys: str
+    cloudfront_key_pair_id: str
+    cloudfront_private_key: str
+    cloudfront_public_key: str
+    client_secret: str
+
+
+def dev_secrets(state_dir: Path) -> DevSecrets:
+    """The dev stack's secrets, made once into `state_dir/secrets.json` (mode 0600)."""
+    path = state_dir / "secrets.json"
+    if path.exists():
+        return DevSecrets(**json.loads(path.read_text()))
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    made = DevSecrets(
+        session_keys=f"dev1={base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip('=')}",
+        cloudfront_key_pair_id="KDEV" + secrets.token_hex(6).upper(),
+        cloudfront_private_key=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
+        cloudfront_public_key=key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode(),
+        client_secret=secrets.token_urlsafe(32),
+    )
+    state_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(asdict(made), handle, indent=2)
+    return made
+
+
+def app_settings(
+    *,
+    origin: str,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    dev: DevSecrets,
+    directory: Path,
+    overrides: Mapping[str, str] | None = None,
+) -> Settings:
+    env = {name: value for name, value in os.environ.items() if name in TUNABLE}
+    env.update(
+        COMMONS_PUBLIC_ORIGIN=origin,
+        COMMONS_OIDC_ISSUER=issuer,
+        COMMONS_OIDC_CLIENT_ID=client_id,
+        COMMONS_OIDC_CLIENT_SECRET=client_secret,
+        COMMONS_SESSION_KEYS=dev.session_keys,
+        COMMONS_CLOUDFRONT_KEY_PAIR_ID=dev.cloudfront_key_pair_id,
+        COMMONS_CLOUDFRONT_PRIVATE_KEY=dev.cloudfront_private_key,
+        COMMONS_DIRECTORY=str(directory),
+    )
+    env.update(overrides or {})
+    return Settings.from_environ(env)
+
+
+class DevServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], root: Path, public_keys: Mapping[str, str]) -> None:
+        from chalice.config import Config
+        from chalice.local import LocalGateway
+
+        import app
+
+        super().__init__(address, DevRequestHandler)
+        self.root = root
+        self.public_keys = dict(public_keys)
+        disk = json.loads((REPO / "functions" / ".chalice" / "config.json").read_text())
+        self.gateway = LocalGateway(app.app, Config(chalice_stage="dev", config_from_disk=disk))
+        # Lambda runs one request at a time per container, and Chalice keeps the current request
+        # on the app object: serialise the app's requests as Lambda would.
+        self.app_lock = threading.Lock()
+
+
+class DevRequestHandler(SimpleHTTPRequestHandler):
+    server: DevServer
+
+    def __init__(self, request: Any, client_address: Any, server: DevServer) -> None:
+        super().__init__(request, client_address, server, directory=str(server.root))
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        path = urlsplit(self.path).path
+        if path in ("/auth", "/api") or path.startswith(APP_PREFIXES):
+            self._answer_from_app()
+            return
+        try:
+            self._check_gate()
+        except CloudFrontCookieError as closed:
+            self._refuse(closed)
+            return
+        if self.command == "GET":
+            super().do_GET()
+        elif self.command == "HEAD":
+            super().do_HEAD()
+        else:
+            self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+
+    # --- the gate, as CloudFront applies it --------------------------------------------------
+
+    def _check_gate(self) -> None:
+        cookies = parse_cookie_header("; ".join(self.headers.get_all("Cookie") or []))
+        host = self.headers.get("Host") or f"localhost:{self.server.server_port}"
+        url = f"http://{host}{self.path}"
+        cloudfront.verify_signed_cookies(cookies, url, self.server.public_keys, time.time(), self.client_address[0])
+
+    def _refuse(self, closed: CloudFrontCookieError) -> None:
+        has_cookies = "CloudFront-Signature" in (self.headers.get("Cookie") or "")
+        (log.warning if has_cookies else log.info)("gate closed %s %s: %s", self.command, self.path, closed.reason)
+        mode = self.headers.get("Sec-Fetch-Mode")
+        if self.command in ("GET", "HEAD") and mode in (None, "navigate"):
+            # A page visit goes to sign-in and comes back; sub-resources just get 403 below.
+            target = self.path if self.path.startswith("/") and not self.path.startswith("//") else "/"
+            self._send(HTTPStatus.SEE_OTHER, b"", {"Location": f"/auth/login?next={quote(target, safe='')}"})
+            return
+        body = b"The hub is private: sign in at /auth/login first.\n"
+        self._send(HTTPStatus.FORBIDDEN, body, {"Content-Type": "text/plain; charset=utf-8"})
+
+    # --- /auth and /api, in process ----------------------------------------------------------
+
+    def _answer_from_app(self) -> None:
+        from chalice.local import LocalGatewayException
+
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"Request body too large\n", {})
+            return
+        body = self.rfile.read(length) if length else None
+        headers = {name: value for name, value in self.headers.items() if name.lower() != "cookie"}
+        if self.headers.get_all("Cookie"):
+            headers["Cookie"] = "; ".join(self.headers.get_all("Cookie") or [])
+        try:
+            with self.server.app_lock:
+                response = self.server.gateway.handle_request(self.command, self.path, headers, body)
+        except LocalGatewayException as refused:
+            self._send(refused.CODE, refused.body or b"", dict(refused.headers))
+            return
+        out_headers: dict[str, str | list[str]] = {**response["headers"], **response.get("multiValueHeaders", {})}
+        payload = response.get("body") or b""
+        if response.get("isBase64Encoded"):
+            payload = base64.b64decode(payload)
+        self._send(response["statusCode"], payload if isinstance(payload, bytes) else payload.encode(), out_headers)
+
+    def _send(self, status: int, body: bytes, headers: Mapping[str, str | list[str]]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() == "content-length":
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                self.send_header(name, item)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    # --- static pages ------------------------------------------------------------------------
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = self.server.root / "404.html"
+        if code == HTTPStatus.NOT_FOUND and page.is_file():
+            # As CloudFront's custom error response does: the hub's own 404 page.
+            self._send(code, page.read_bytes(), {"Content-Type": "text/html; charset=utf-8"})
+            return
+        super().send_error(code, message, explain)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+
+def make_server(root: Path, host: str, port: int, public_keys: Mapping[str, str]) -> DevServer:
+    return DevServer((host, port), root, public_keys)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Commons dev server: hub, /auth and /api on one origin.")
+    parser.add_argument("--root", default="build/hub", help="built hub to serve (with its directory.json)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    args = parser.parse_args()
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=args.root)
-    server = ThreadingHTTPServer((args.host, args.port), handler)
-    print(f"Commons dev server on http://localhost:{server.server_port}/", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+    parser.add_argument("--state-dir", default=str(REPO / ".dev"), help="where dev-only secrets are kept")
+    parser.add_argument("--idp-port", type=int, default=None, help="dev identity provider port (default port+1)")
+    parser.add_argument(
+        "--issuer", default="", help="use this OpenID provider instead of the dev one (client id/secret from env)"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    from chalicelib.runtime import Services, install
+    from dev_idp import CLIENT_ID, DevIdentityProvider
+    from dev_idp import start as start_idp
+
+    root = Path(args.root).resolve()
+    directory = root / "directory.json"
+    if not directory.is_file():
+        parser.error(f"{directory} does not exist: build the hub first (make build)")
+    dev = dev_secrets(Path(args.state_dir))
+    origin = f"http://localhost:{args.port}"
+    idp: DevIdentityProvider | None = None
+    if args.issuer:
+        issuer = args.issuer
+        client_id = os.environ.get("COMMONS_OIDC_CLIENT_ID", "")
+        client_secret = os.environ.get("COMMONS_OIDC_CLIENT_SECRET", "")
+    else:
+        idp_port = args.idp_port if args.idp_port is not None else args.port + 1
+        idp = start_idp(
+            port=idp_port or free_port(),
+            client_secret=dev.client_secret,
+            redirect_uris=[f"{origin}/auth/callback"],
+            post_logout_redirect_uris=[f"{origin}/auth/signed-out"],
+            accounts=[directory],
+        )
+        issuer, client_id, client_secret = idp.issuer, CLIENT_ID, dev.client_secret
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        settings = app_settings(
+            origin=origin,
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=client_secret,
+            dev=dev,
+            directory=directory,
+        )
+        install(Services.build(settings))
+        server = make_server(root, args.host, args.port, {dev.cloudfront_key_pair_id: dev.cloudfront_public_key})
+        print(f"Commons dev server on {origin}/ (identity provider {issuer})", flush=True)
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if idp is not None:
+            idp.stop()
 
 
 if __name__ == "__main__":
