@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -43,36 +44,47 @@ def built_hub(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hub_url(built_hub: Path) -> Iterator[str]:
-    """The dev server on a free port, serving the built hub."""
+def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dev stack on free ports: the built hub behind the sign-in gate, /auth and /api, and the
+    dev identity provider with every person of the sample organisation as an account."""
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "devserver.py"),
-            "--root",
-            str(built_hub),
-            "--port",
-            str(port),
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    work = tmp_path_factory.mktemp("devstack")
+    log = (work / "devserver.log").open("wb")
+    command = [sys.executable, str(REPO / "scripts" / "devserver.py"), "--root", str(built_hub)]
+    command += ["--port", str(port), "--state-dir", str(work / "state"), "--idp-port", "0"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(url + "/", timeout=1).close()
+            # A public page: it answers once the app and the identity provider are up.
+            urllib.request.urlopen(url + "/auth/signed-out", timeout=1).close()
             break
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                raise RuntimeError("dev server did not start") from None
+                log.close()
+                raise RuntimeError(f"dev server did not start:\n{(work / 'devserver.log').read_text()}") from None
             time.sleep(0.1)
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def sample_person(built_hub: Path) -> str:
+    """The handle of a person of the sample organisation, to sign in as."""
+    people = json.loads((built_hub / "directory.json").read_text())["people"]
+    return str(sorted(people)[0])
+
+
+def sign_in(page: Page, hub_url: str, handle: str, path: str = "/") -> None:
+    """Open `path` with no session, sign in at the dev identity provider, land back on `path`."""
+    page.goto(hub_url + path)
+    page.locator("input[name=login]").fill(handle)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(hub_url + path)
 
 
 @pytest.fixture()
@@ -84,6 +96,10 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture()
-def signed_in_page(page: Page, hub_url: str) -> Page:
-    """A page that may read the hub. The sign-in work replaces this with a real sign-in."""
-    return page
+def signed_in_page(browser: Browser, hub_url: str, sample_person: str) -> Iterator[Page]:
+    """A page in a fresh browser context, signed in as a person of the sample organisation."""
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, hub_url, sample_person)
+    yield page
+    context.close()
