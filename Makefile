@@ -13,7 +13,7 @@ PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONPATH := $(CURDIR)/scripts:$(CURDIR)/functions
 
-.PHONY: dev test lint typecheck build validate codeowners bench chromium clean node
+.PHONY: dev test lint typecheck build validate codeowners import-hr import-backstage bench chromium clean node
 
 $(STAMP): requirements-dev.txt functions/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ validate: $(STAMP)
 
 codeowners: $(STAMP)
 	$(BIN)/python -m hub.validate $(CONTENT) --write-codeowners
+
+# Import people: make import-hr FILE=export.csv [ARGS="--dry-run --remove-missing --team-map Dept=slug"]
+import-hr: $(STAMP)
+	$(BIN)/python -m hub.importers.hr_csv $(FILE) --content $(CONTENT) $(ARGS)
+
+# make import-backstage FILE="catalog.yaml [more.yaml]" [ARGS=--dry-run]
+import-backstage: $(STAMP)
+	$(BIN)/python -m hub.importers.backstage $(FILE) --content $(CONTENT) $(ARGS)
 
 # The hub, /auth and /api on http://localhost:$(PORT); the dev identity provider on port $(PORT)+1.
 dev: build $(NODE_STAMP)
