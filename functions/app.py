@@ -8,10 +8,12 @@ from collections.abc import Callable
 from chalice.app import Chalice, Response
 
 from chalicelib import profile, signin, web
+from chalicelib.posts_routes import posts
 from chalicelib.runtime import Services, services
 
 app = Chalice(app_name="commons")
 app.debug = False  # tracebacks never reach a visitor
+app.register_blueprint(posts)  # posts, replies, reactions, outcomes and their no-JavaScript pages
 
 Action = Callable[[web.Incoming, Services], web.Outgoing]
 

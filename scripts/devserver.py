@@ -4,7 +4,9 @@
   cookies (custom policy, RSA-SHA1), checked with the dev key pair's public key;
 - `/auth/*` and `/api/*`, answered in-process by the Chalice app through chalice's LocalGateway;
 - the dev identity provider (`scripts/dev_idp`, oidc-provider on Node) as a child process, with
-  every person of the hub's directory snapshot as an account.
+  every person of the hub's directory snapshot as an account;
+- local DynamoDB: moto's server as a child process (`scripts/local_aws.py`), with the table made
+  if missing, and its data kept across restarts in `.dev/dynamodb.recording`.
 
 Dev-only secrets (session key, CloudFront key pair, client secret) are made on first run in
 `.dev/` (gitignored). Usage: python scripts/devserver.py --root build/hub --port 8000
@@ -52,6 +54,9 @@ TUNABLE = (
     "COMMONS_ALLOW_UNKNOWN_STAFF",
     "COMMONS_SESSION_LIFETIME_HOURS",
     "COMMONS_OIDC_SCOPES",
+    "COMMONS_TABLE",
+    "COMMONS_POST_RATE_PER_MINUTE",
+    "COMMONS_WRITE_RATE_PER_MINUTE",
 )
 
 
@@ -179,6 +184,13 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
         else:
             self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
+    def end_headers(self) -> None:
+        if not urlsplit(self.path).path.startswith(APP_PREFIXES):
+            # Private pages: without this, browsers cache them heuristically (Last-Modified only),
+            # and a cached page outlives sign-out. no-cache makes every visit pass the gate again.
+            self.send_header("Cache-Control", "private, no-cache")
+        super().end_headers()
+
     # --- the gate, as CloudFront applies it --------------------------------------------------
 
     def _check_gate(self) -> None:
@@ -260,6 +272,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _free_or_any(port: int) -> int:
+    """`port` if nothing listens on it, else 0 (any free port)."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return 0
+    return port
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Commons dev server: hub, /auth and /api on one origin.")
     parser.add_argument("--root", default="build/hub", help="built hub to serve (with its directory.json)")
@@ -270,8 +292,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--issuer", default="", help="use this OpenID provider instead of the dev one (client id/secret from env)"
     )
+    parser.add_argument("--aws-port", type=int, default=None, help="local DynamoDB (moto) port (default port+2)")
+    parser.add_argument(
+        "--dynamodb-endpoint", default="", help="use this DynamoDB endpoint instead of starting moto's server"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    import local_aws
 
     from chalicelib.runtime import Services, install
     from dev_idp import CLIENT_ID, DevIdentityProvider
@@ -283,27 +311,33 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"{directory} does not exist: build the hub first (make build)")
     dev = dev_secrets(Path(args.state_dir))
     origin = f"http://localhost:{args.port}"
+    aws: local_aws.LocalAws | None = None
     idp: DevIdentityProvider | None = None
-    if args.issuer:
-        issuer = args.issuer
-        client_id = os.environ.get("COMMONS_OIDC_CLIENT_ID", "")
-        client_secret = os.environ.get("COMMONS_OIDC_CLIENT_SECRET", "")
-    else:
-        idp_port = args.idp_port if args.idp_port is not None else args.port + 1
-        idp = start_idp(
-            port=idp_port or free_port(),
-            client_secret=dev.client_secret,
-            redirect_uris=[f"{origin}/auth/callback"],
-            post_logout_redirect_uris=[f"{origin}/auth/signed-out"],
-            accounts=[directory],
-        )
-        issuer, client_id, client_secret = idp.issuer, CLIENT_ID, dev.client_secret
+    endpoint = args.dynamodb_endpoint
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     try:
+        if not endpoint:
+            aws_port = args.aws_port if args.aws_port is not None else _free_or_any(args.port + 2)
+            aws = local_aws.start(port=aws_port or free_port(), record=Path(args.state_dir) / "dynamodb.recording")
+            endpoint = aws.endpoint
+        if args.issuer:
+            issuer = args.issuer
+            client_id = os.environ.get("COMMONS_OIDC_CLIENT_ID", "")
+            client_secret = os.environ.get("COMMONS_OIDC_CLIENT_SECRET", "")
+        else:
+            idp_port = args.idp_port if args.idp_port is not None else args.port + 1
+            idp = start_idp(
+                port=idp_port or free_port(),
+                client_secret=dev.client_secret,
+                redirect_uris=[f"{origin}/auth/callback"],
+                post_logout_redirect_uris=[f"{origin}/auth/signed-out"],
+                accounts=[directory],
+            )
+            issuer, client_id, client_secret = idp.issuer, CLIENT_ID, dev.client_secret
         settings = app_settings(
             origin=origin,
             issuer=issuer,
@@ -311,8 +345,12 @@ def main(argv: list[str] | None = None) -> None:
             client_secret=client_secret,
             dev=dev,
             directory=directory,
+            overrides={"COMMONS_DYNAMODB_ENDPOINT": endpoint},
         )
-        install(Services.build(settings))
+        services = Services.build(settings)
+        if services.store.create_table():
+            log.info("created table %s at %s", settings.posts.table, endpoint)
+        install(services)
         server = make_server(root, args.host, args.port, {dev.cloudfront_key_pair_id: dev.cloudfront_public_key})
         print(f"Commons dev server on {origin}/ (identity provider {issuer})", flush=True)
         try:
@@ -324,6 +362,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if idp is not None:
             idp.stop()
+        if aws is not None:
+            aws.stop()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Deployment settings, read once from the environment and checked as a whole.
 
 Secrets (client secret, session keys, CloudFront private key) come from the deploy environment,
-never from `.chalice/config.json`. README.md, section "Sign-in", lists every variable.
+never from `.chalice/config.json`. README.md lists every variable: sign-in's in section "Sign-in",
+and those read by `posts_settings` in section "Posts, replies and reactions".
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 from chalicelib._encoding import b64url_decode
 from chalicelib.errors import ConfigError
+from chalicelib.posts_settings import PostsSettings
 
 IDENTITY_CLAIMS = ("email", "preferred_username", "upn")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
@@ -44,6 +46,7 @@ class Settings:
     scopes: str = "openid email profile"
     discovery_url: str = ""
     token_endpoint: str = ""
+    posts: PostsSettings = field(default_factory=PostsSettings)
 
     @property
     def secure_cookies(self) -> bool:
@@ -96,6 +99,7 @@ class Settings:
             scopes=env.get("COMMONS_OIDC_SCOPES", "").strip() or "openid email profile",
             discovery_url=env.get("COMMONS_OIDC_DISCOVERY_URL", "").strip(),
             token_endpoint=env.get("COMMONS_OIDC_TOKEN_ENDPOINT", "").strip(),
+            posts=PostsSettings.from_environ(env, problems),
         )
         if "openid" not in settings.scopes.split():
             problems.append("COMMONS_OIDC_SCOPES must include openid")

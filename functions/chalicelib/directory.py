@@ -1,6 +1,7 @@
 """The directory snapshot (`directory.json`) that the hub build publishes: people and spaces.
 
-Only the fields listed in `Person` are read, and only `Person.public()` leaves the server.
+Only the fields listed in `Person` and `Space` are read, and only their `public()` views leave the
+server. Stewards come from here: who may hide posts in a space, and mark its outcomes.
 """
 
 from __future__ import annotations
@@ -36,23 +37,67 @@ class Person:
         }
 
 
+@dataclass(frozen=True)
+class Space:
+    slug: str
+    name: str
+    kind: str
+    purpose: str
+    outcome: str
+    stewards: tuple[str, ...]
+    members: tuple[str, ...]
+    parent: str | None
+    url: str
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "kind": self.kind,
+            "purpose": self.purpose,
+            "outcome": self.outcome,
+            "url": "/" + self.url.lstrip("/"),
+        }
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    by_handle: dict[str, Person]
+    by_email: dict[str, Person]
+    spaces: dict[str, Space]
+    stewarded: dict[str, frozenset[str]]
+
+
 class Directory:
-    """People indexed by handle and by email (case-insensitive), reloaded when the file changes."""
+    """People indexed by handle and by email (case-insensitive) and spaces by slug, reloaded when
+    the file changes."""
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
-        self._by_handle: dict[str, Person] = {}
-        self._by_email: dict[str, Person] = {}
+        self._snapshot = _Snapshot({}, {}, {}, {})
 
     def by_handle(self, handle: str) -> Person | None:
         self._refresh()
-        return self._by_handle.get(handle.lower())
+        return self._snapshot.by_handle.get(handle.lower())
 
     def by_email(self, email: str) -> Person | None:
         self._refresh()
-        return self._by_email.get(email.lower())
+        return self._snapshot.by_email.get(email.lower())
+
+    def space(self, slug: str) -> Space | None:
+        self._refresh()
+        return self._snapshot.spaces.get(slug)
+
+    def stewarded_by(self, handle: str) -> frozenset[str]:
+        """The slugs of the spaces this person stewards."""
+        self._refresh()
+        return self._snapshot.stewarded.get(handle.lower(), frozenset())
+
+    def space_names(self) -> dict[str, str]:
+        self._refresh()
+        return {slug: space.name for slug, space in self._snapshot.spaces.items()}
 
     def _refresh(self) -> None:
         try:
@@ -65,11 +110,10 @@ class Directory:
         with self._lock:
             if stamp == self._stamp:
                 return
-            by_handle, by_email = _load(self._path)
-            self._by_handle, self._by_email, self._stamp = by_handle, by_email, stamp
+            self._snapshot, self._stamp = _load(self._path), stamp
 
 
-def _load(path: str) -> tuple[dict[str, Person], dict[str, Person]]:
+def _load(path: str) -> _Snapshot:
     try:
         with open(path, encoding="utf-8") as handle_file:
             snapshot = json.load(handle_file)
@@ -85,6 +129,31 @@ def _load(path: str) -> tuple[dict[str, Person], dict[str, Person]]:
                 team=team if isinstance(team, str) else None,
                 url=str(entry.get("url") or f"people/{handle}/"),
             )
+        spaces = {slug: _space(slug, entry) for slug, entry in (snapshot.get("spaces") or {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DirectoryError(f"directory snapshot {path} is not readable: {exc}") from exc
-    return by_handle, {p.email.lower(): p for p in by_handle.values()}
+    stewarded: dict[str, set[str]] = {}
+    for space in spaces.values():
+        for steward in space.stewards:
+            stewarded.setdefault(steward.lower(), set()).add(space.slug)
+    return _Snapshot(
+        by_handle=by_handle,
+        by_email={p.email.lower(): p for p in by_handle.values()},
+        spaces=spaces,
+        stewarded={handle: frozenset(slugs) for handle, slugs in stewarded.items()},
+    )
+
+
+def _space(slug: str, entry: dict[str, Any]) -> Space:
+    parent = entry.get("parent")
+    return Space(
+        slug=str(slug),
+        name=str(entry.get("name") or slug),
+        kind=str(entry.get("kind") or "team"),
+        purpose=str(entry.get("purpose") or ""),
+        outcome=str(entry.get("outcome") or ""),
+        stewards=tuple(str(h) for h in entry.get("stewards") or ()),
+        members=tuple(str(h) for h in entry.get("members") or ()),
+        parent=parent if isinstance(parent, str) else None,
+        url=str(entry.get("url") or f"teams/{slug}/"),
+    )

@@ -14,9 +14,12 @@ class CommonsError(Exception):
     title = "Something went wrong"
     message = "The request could not be completed."
 
-    def __init__(self, reason: str, *, next_path: str = "/") -> None:
+    def __init__(self, reason: str, *, next_path: str = "/", message: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        if message is not None:
+            # A message about this very request (e.g. how long the post was), still safe to show.
+            self.message = message
         # Where "sign in again" should return to, when the error knows it.
         self.next_path = next_path
         # Cookies the refusal still sets (for example, clearing a spent sign-in transaction).
@@ -157,3 +160,146 @@ class CloudFrontCookieError(CommonsError):
     code = "hub-closed"
     title = "Please sign in"
     message = "The hub is private. Sign in to read it."
+
+
+# --- posts, replies, reactions and outcomes ------------------------------------------------------
+
+
+class InvalidInputError(BadRequestError):
+    """The request reached us whole but asks for something invalid; `message` says what."""
+
+    code = "invalid-input"
+    title = "That could not be saved"
+    message = "Something in the request is not valid."
+
+
+class MalformedJsonError(BadRequestError):
+    code = "malformed-json"
+    title = "That request was malformed"
+    message = "The request body is not valid JSON."
+
+
+class BadCursorError(BadRequestError):
+    code = "bad-cursor"
+    title = "That page link is not valid"
+    message = "The page link was changed or belongs to another feed. Start again from the first page."
+
+
+class UnsafeReturnError(BadRequestError):
+    code = "unsafe-return-address"
+    title = "That form leads elsewhere"
+    message = "The form asked to return to an address outside this hub, so we stopped it."
+
+
+class ReplyDepthError(BadRequestError):
+    code = "reply-to-reply"
+    title = "Replies go one level deep"
+    message = "You can reply to a post, not to a reply. Reply to the post instead."
+
+
+class NotFoundError(CommonsError):
+    code = "not-found"
+    title = "Not found"
+    message = "There is nothing here."
+
+
+class UnknownSpaceError(NotFoundError):
+    code = "unknown-space"
+    title = "No such space"
+    message = "There is no team or community with that name in the directory."
+
+
+class UnknownPostError(NotFoundError):
+    code = "unknown-post"
+    title = "No such post"
+    message = "That post does not exist."
+
+
+class UnknownPersonError(NotFoundError):
+    code = "unknown-person"
+    title = "No such person"
+    message = "There is nobody with that handle in the directory."
+
+
+class UnknownReactionError(NotFoundError):
+    code = "unknown-reaction"
+    title = "No such reaction"
+    message = "Reactions are like, celebrate, thanks and insightful."
+
+
+class NotAllowedError(CommonsError):
+    code = "not-allowed"
+    title = "You cannot do that"
+    message = "You are not allowed to do that."
+
+
+class NotInDirectoryError(NotAllowedError):
+    code = "not-in-directory"
+    title = "You are not in the directory yet"
+    message = "Only people in the directory can post and react. Add yourself to the hub first."
+
+
+class NotYourPostError(NotAllowedError):
+    code = "not-your-post"
+    title = "That is not your post"
+    message = "Only its author can edit or delete a post."
+
+
+class NotStewardError(NotAllowedError):
+    code = "not-steward"
+    title = "Only the space's stewards can do that"
+    message = "Only the stewards of this post's space can hide or restore it."
+
+
+class OutcomeNotAllowedError(NotAllowedError):
+    code = "outcome-not-allowed"
+    title = "Only the author or the space's stewards can mark outcomes"
+    message = "Only the post's author or the stewards of its space can mark it as achieving the outcome."
+
+
+class PostClosedError(NotAllowedError):
+    code = "post-closed"
+    title = "That post is closed"
+    message = "The post was deleted or hidden, so it cannot be changed, replied to or marked."
+
+
+class ConflictError(CommonsError):
+    code = "conflict"
+    title = "That changed in the meantime"
+    message = "Someone changed this at the same time. Reload and try again."
+
+
+class StaleVersionError(ConflictError):
+    code = "stale-version"
+    title = "The post changed since you opened it"
+    message = "The post was changed since you loaded it. Reload it, then make your edit again."
+
+
+class IdempotencyKeyReusedError(ConflictError):
+    code = "idempotency-key-reused"
+    title = "That form was already used for something else"
+    message = "This idempotency key was already used for a different request. Use a new key."
+
+
+class PayloadTooLargeError(CommonsError):
+    code = "too-large"
+    title = "That request is too large"
+    message = "The request body is over 64 KB."
+
+
+class UnsupportedMediaTypeError(CommonsError):
+    code = "unsupported-media-type"
+    title = "That request was sent in a form we do not read"
+    message = "Send JSON (application/json) or an HTML form (application/x-www-form-urlencoded)."
+
+
+class RateLimitedError(CommonsError):
+    code = "rate-limited"
+    title = "Slow down a little"
+    message = "You are writing faster than Commons allows. Wait a minute and try again."
+
+
+class StorageUnavailableError(CommonsError):
+    code = "storage-unavailable"
+    title = "Commons could not reach its storage"
+    message = "Posts are unavailable for a moment. Please try again in a minute."

@@ -33,6 +33,14 @@ def problem(title: str, message: str, next_path: str = "/") -> str:
     )
 
 
+def refused(title: str, message: str, back: str) -> str:
+    """A refused form or page: what was wrong, and a way back to where it came from."""
+    return page(
+        title,
+        f'<p>{escape(message)}</p><p><a class="button" href="{escape(back)}">Go back</a></p>',
+    )
+
+
 def confirm_sign_out() -> str:
     # A form, so that signing out is a POST that the Origin check covers.
     return page(

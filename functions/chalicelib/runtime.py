@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from chalicelib.cloudfront import CloudFrontSigner
 from chalicelib.config import Settings
 from chalicelib.cookies import CookiePolicy
+from chalicelib.cursors import CursorSigner
 from chalicelib.directory import Directory
 from chalicelib.oidc import AuthlibTokenExchange, FetchJson, OpenIDProvider, TokenExchange, fetch_json
+from chalicelib.ratelimit import WriteLimiter
 from chalicelib.sessions import SessionSigner
+from chalicelib.store import Store
 from chalicelib.transactions import TransactionSealer
 
 
@@ -31,6 +34,9 @@ class Services:
     directory: Directory
     cookies: CookiePolicy
     clock: Callable[[], float]
+    store: Store
+    cursors: CursorSigner
+    limiter: WriteLimiter
 
     @classmethod
     def build(
@@ -62,6 +68,9 @@ class Services:
             directory=Directory(settings.directory_path),
             cookies=CookiePolicy(secure=settings.secure_cookies),
             clock=clock,
+            store=Store(settings.posts),
+            cursors=CursorSigner(settings.session_keys),
+            limiter=WriteLimiter(settings.posts.write_rate_per_minute),
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,12 +23,19 @@ from chalicelib.errors import (
     CloudFrontCookieError,
     CommonsError,
     ConfigError,
+    ConflictError,
     CrossOriginError,
     IdentityError,
     IdTokenError,
+    NotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
     ProviderUnavailableError,
+    RateLimitedError,
     SessionError,
     SignInError,
+    StorageUnavailableError,
+    UnsupportedMediaTypeError,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +56,17 @@ STATUS: dict[type[CommonsError], int] = {
     CloudFrontCookieError: 403,
     ProviderUnavailableError: 502,
     ConfigError: 503,
+    NotAllowedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    PayloadTooLargeError: 413,
+    UnsupportedMediaTypeError: 415,
+    RateLimitedError: 429,
+    StorageUnavailableError: 503,
 }
+RETRY_AFTER = {RateLimitedError: "60", StorageUnavailableError: "5"}
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 64 * 1024
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -73,6 +91,18 @@ class Incoming:
     query: Mapping[str, list[str]]
     headers: Mapping[str, str]  # names in lower case
     cookies: Mapping[str, str]
+    body: bytes = b""
+    path_params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def media_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @property
+    def wants_page(self) -> bool:
+        """Under /api, a browser without JavaScript: an HTML form post, or one of the pages the
+        function renders. (Sign-in's own pages keep their "sign in again" answer.)"""
+        return self.path.startswith("/api/html/") or (self.path.startswith("/api/") and self.media_type == FORM_TYPE)
 
     def param(self, name: str) -> str | None:
         """A single-valued query parameter; a repeated one is refused rather than guessed at."""
@@ -105,14 +135,22 @@ def redirect(location: str, cookies: list[str] | None = None) -> Outgoing:
     return Outgoing(303, "", headers={"Location": location}, cookies=cookies or [])
 
 
-def problem_outgoing(error: CommonsError, path: str) -> Outgoing:
-    """The short plain answer to a refused request: a page, or JSON under /api."""
+def problem_outgoing(error: CommonsError, path: str, *, back: str | None = None) -> Outgoing:
+    """The short plain answer to a refused request: JSON under /api, else a page. `back` (a
+    same-origin path) asks for a page with a link back to the form that was refused."""
     status = status_for(error)
     log.warning("refused %s: %s: %s", path, error.code, error.reason)
-    if path.startswith("/api/"):
+    if back is not None and not isinstance(error, SessionError):
+        out = html(pages.refused(error.title, error.message, back), status, list(error.set_cookies))
+    elif path.startswith("/api/") and back is None:
         document = {"error": error.code, "message": error.message, "sign_in": pages.sign_in_link(error.next_path)}
-        return json_body(document, status, list(error.set_cookies))
-    return html(pages.problem(error.title, error.message, error.next_path), status, list(error.set_cookies))
+        out = json_body(document, status, list(error.set_cookies))
+    else:
+        out = html(pages.problem(error.title, error.message, error.next_path), status, list(error.set_cookies))
+    for cls, seconds in RETRY_AFTER.items():
+        if isinstance(error, cls):
+            out.headers["Retry-After"] = seconds
+    return out
 
 
 def answer(incoming: Incoming, action: Callable[[Incoming], Outgoing], public_origin: Callable[[], str]) -> Outgoing:
@@ -121,12 +159,36 @@ def answer(incoming: Incoming, action: Callable[[Incoming], Outgoing], public_or
         check_same_origin(incoming.method, incoming.headers, public_origin())
         return action(incoming)
     except CommonsError as error:
-        return problem_outgoing(error, incoming.path)
+        if isinstance(error, SessionError) and incoming.wants_page and incoming.method == "GET":
+            error.next_path = incoming.path
+        return problem_outgoing(error, incoming.path, back=back_path(incoming) if incoming.wants_page else None)
     except DirectoryError as error:
         return problem_outgoing(ConfigError(str(error)), incoming.path)
     except Exception:
         log.exception("unexpected failure on %s %s", incoming.method, incoming.path)
         return html(pages.page("Something went wrong", "<p>Please try again in a minute.</p>"), 500)
+
+
+def back_path(incoming: Incoming) -> str:
+    """Where a refused form's "go back" link leads: its `return_to`, the page it came from, or home.
+    Only ever a path on this origin."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from chalicelib.next_path import safe_next_path
+
+    candidates: list[str] = []
+    if incoming.media_type == FORM_TYPE and len(incoming.body) <= MAX_FORM_BYTES:
+        fields = parse_qs(incoming.body.decode("utf-8", "replace"), max_num_fields=50)
+        candidates += fields.get("return_to", [])[:1]
+    referer = urlsplit(incoming.headers.get("referer", ""))
+    if referer.path:
+        candidates.append(referer.path + (f"?{referer.query}" if referer.query else ""))
+    for candidate in candidates:
+        try:
+            return safe_next_path(candidate)
+        except CommonsError:
+            continue
+    return "/"
 
 
 # --- Chalice -------------------------------------------------------------------------------------
@@ -137,13 +199,30 @@ def from_chalice(request: Request) -> Incoming:
     query: dict[str, list[str]] = {}
     if request.query_params is not None:
         query = {name: list(request.query_params.getlist(name)) for name in request.query_params}
+    params = dict(request.uri_params or {})
     return Incoming(
         method=request.method.upper(),
-        path=request.path,
+        path=_actual_path(request.path, params),
         query=query,
         headers=headers,
         cookies=parse_cookie_header(headers.get("cookie", "")),
+        body=_raw_body(request),
+        path_params=params,
     )
+
+
+def _actual_path(template: str, params: Mapping[str, str]) -> str:
+    """Chalice gives the route (`/api/posts/{id}`); put the request's own values back in."""
+    from urllib.parse import quote
+
+    return re.sub(r"\{(\w+)\}", lambda m: quote(params.get(m.group(1), ""), safe=""), template)
+
+
+def _raw_body(request: Request) -> bytes:
+    if request.method.upper() in ("GET", "HEAD"):
+        return b""
+    raw = request.raw_body or b""
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
 
 
 def to_chalice(outgoing: Outgoing) -> Response:

@@ -1,6 +1,7 @@
-"""The sign-in stack over real HTTP: the real oidc-provider on Node (started once per session on a
-free port), a token-endpoint proxy that can alter ID tokens for the negative tests, and the dev
-server with the Chalice app mounted in-process, serving a small hub.
+"""The stack over real HTTP: the real oidc-provider on Node (started once per session on a free
+port), a token-endpoint proxy that can alter ID tokens for the negative tests, moto's server as
+local DynamoDB (a child process on a free port), and the dev server with the Chalice app mounted
+in-process, serving a small hub.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+import local_aws
 import pytest
 import requests
 from joserfc.jwk import RSAKey
@@ -23,11 +26,35 @@ import dev_idp
 import devserver
 from chalicelib.config import Settings
 from chalicelib.runtime import Services, install
+from chalicelib.sessions import COOKIE, Session, SessionSigner
 from tests.conftest import free_port
 
 PEOPLE = {
     "jane.doe": {"name": "Jane Doe", "email": "jane.doe@example.com", "title": "Platform Engineer", "team": "platform"},
     "omar.haddad": {"name": "Omar Haddad", "email": "Omar.Haddad@example.com", "title": "Designer", "team": "design"},
+    "lee.park": {"name": "Lee Park", "email": "lee.park@example.com", "title": "Engineer", "team": "platform"},
+}
+SPACES = {
+    "platform": {
+        "name": "Platform",
+        "kind": "team",
+        "purpose": "Runs the platform.",
+        "outcome": "A deploy a day.",
+        "stewards": ["jane.doe", "omar.haddad"],
+        "members": ["jane.doe", "lee.park"],
+        "parent": None,
+        "url": "teams/platform/",
+    },
+    "design": {
+        "name": "Design",
+        "kind": "community",
+        "purpose": "Shares design.",
+        "outcome": "A question answered in a day.",
+        "stewards": ["omar.haddad", "lee.park"],
+        "members": ["omar.haddad"],
+        "parent": None,
+        "url": "teams/design/",
+    },
 }
 # Staff the identity provider knows but the directory does not (yet).
 NEWCOMER = {"sub": "new.starter", "email": "new.starter@example.com", "name": "New Starter"}
@@ -60,9 +87,24 @@ class Stack:
     dev: devserver.DevSecrets
     provider_key: RSAKey
     root: Path
+    dynamodb: str
 
     def url(self, path: str) -> str:
         return self.origin + path
+
+    def session_cookie(self, handle: str | None, name: str = "") -> dict[str, str]:
+        """A signed-in session for `handle` (None: staff not in the directory), as a cookie jar."""
+        now = int(time.time())
+        person = PEOPLE.get(handle or "", {})
+        session = Session(
+            subject=f"sub-{handle}",
+            handle=handle,
+            name=name or str(person.get("name", "New Starter")),
+            email=str(person.get("email", "new.starter@example.com")),
+            issued_at=now,
+            expires_at=now + 3600,
+        )
+        return {COOKIE: SessionSigner(self.settings.session_keys).seal(session)}
 
     def install(self, **changes: Any) -> None:
         """Serve the app with these settings changed (restored after each test)."""
@@ -104,7 +146,7 @@ def _write_hub(root: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
     people = {handle: {**person, "manager": None, "url": f"people/{handle}/"} for handle, person in PEOPLE.items()}
-    (root / "directory.json").write_text(json.dumps({"people": people, "spaces": {}}))
+    (root / "directory.json").write_text(json.dumps({"people": people, "spaces": SPACES}))
 
 
 def _serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
@@ -140,7 +182,19 @@ def _token_proxy(tamper: TokenTamper) -> ThreadingHTTPServer:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def local_dynamodb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's server as local DynamoDB, over HTTP on a free port, for the whole session."""
+    log = (tmp_path_factory.mktemp("aws") / "moto.log").open("wb")
+    aws = local_aws.start(output=log)
+    try:
+        yield aws.endpoint
+    finally:
+        aws.stop()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, local_dynamodb: str) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("signin")
     root = work / "hub"
     _write_hub(root)
@@ -174,13 +228,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         client_secret=idp.client_secret,
         dev=dev,
         directory=root / "directory.json",
-        overrides={"COMMONS_OIDC_TOKEN_ENDPOINT": tamper.url},
+        overrides={
+            "COMMONS_OIDC_TOKEN_ENDPOINT": tamper.url,
+            "COMMONS_DYNAMODB_ENDPOINT": local_dynamodb,
+            # Tests share the table and its per-minute counters; the limit tests set their own.
+            "COMMONS_POST_RATE_PER_MINUTE": "10000",
+            "COMMONS_WRITE_RATE_PER_MINUTE": "10000",
+        },
     )
-    install(Services.build(settings))
+    services = Services.build(settings)
+    services.store.create_table()
+    install(services)
     server = devserver.make_server(root, "127.0.0.1", port, {dev.cloudfront_key_pair_id: dev.cloudfront_public_key})
     _serve_in_thread(server)
     try:
-        yield Stack(origin, idp, tamper, settings, dev, provider_key, root)
+        yield Stack(origin, idp, tamper, settings, dev, provider_key, root, local_dynamodb)
     finally:
         server.shutdown()
         server.server_close()

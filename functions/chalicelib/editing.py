@@ -1,0 +1,106 @@
+"""The author's changes to their own post or reply: edit (with optimistic locking) and delete (a
+tombstone, so replies stay). Each is one conditional UpdateItem that answers the new post; only a
+refused condition costs a read, to say why: not found, not yours, deleted, or stale.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.actors import Actor
+from chalicelib.directory import Directory
+from chalicelib.errors import InvalidInputError, NotYourPostError, PostClosedError, StaleVersionError
+from chalicelib.posts import check_post_id, clean_body, get_post, iso
+from chalicelib.rendering import render
+from chalicelib.store import Store, failed_condition
+
+if TYPE_CHECKING:
+    from chalicelib.models import PostItem
+
+
+def check_version(raw: Any) -> int:
+    if isinstance(raw, str) and raw.isdigit():
+        raw = int(raw)
+    if type(raw) is not int or raw < 1:
+        raise InvalidInputError(
+            "bad version", message="An edit names the version it changes: the post's `version`, a whole number."
+        )
+    return raw
+
+
+def edit(
+    store: Store,
+    directory: Directory,
+    actor: Actor,
+    post_id: str,
+    body: Any,
+    version: Any,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> PostItem:
+    author = actor.writer()
+    check_post_id(post_id)
+    source = clean_body(body)
+    expected = check_version(version)
+    rendered = render(source, lambda handle: directory.by_handle(handle) is not None)
+    models = store.models()
+    Posts = models.PostItem
+    post: PostItem = Posts(*models.post_key(post_id))
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        post.update(
+            actions=[
+                Posts.body.set(source),
+                Posts.html.set(rendered.html),
+                Posts.mentions.set(list(rendered.mentions)),
+                Posts.edited_at.set(iso(clock())),
+                Posts.version.add(1),
+            ],
+            condition=(
+                Posts.pk.exists() & (Posts.author == author) & (Posts.version == expected) & (Posts.deleted == False)  # noqa: E712
+            ),
+        )
+    except UpdateError as exc:
+        if not failed_condition(exc):
+            raise
+        current = get_post(store, post_id)
+        if current.author != author:
+            raise NotYourPostError(f"{author} may not edit {post_id} by {current.author}") from exc
+        if current.deleted:
+            raise PostClosedError(f"{post_id} is deleted") from exc
+        raise StaleVersionError(f"{post_id} is at version {current.version}, not {expected}") from exc
+    return post
+
+
+def delete(store: Store, actor: Actor, post_id: str, *, clock: Callable[[], float] = time.time) -> PostItem:
+    """Leave a tombstone: no body, no HTML, no mentions; reactions, replies and outcome stay."""
+    author = actor.writer()
+    check_post_id(post_id)
+    models = store.models()
+    Posts = models.PostItem
+    post: PostItem = Posts(*models.post_key(post_id))
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        post.update(
+            actions=[
+                Posts.deleted.set(True),
+                Posts.body.set(""),
+                Posts.html.set(""),
+                Posts.mentions.set([]),
+                Posts.edited_at.set(iso(clock())),
+                Posts.version.add(1),
+            ],
+            condition=Posts.pk.exists() & (Posts.author == author) & (Posts.deleted == False),  # noqa: E712
+        )
+    except UpdateError as exc:
+        if not failed_condition(exc):
+            raise
+        current = get_post(store, post_id)
+        if current.author != author:
+            raise NotYourPostError(f"{author} may not delete {post_id} by {current.author}") from exc
+        return current  # already deleted: deleting again changes nothing
+    return post

@@ -1,0 +1,113 @@
+"""Request bodies of the write routes: JSON from the hub's JavaScript, or an HTML form from a
+browser without it. Limits come first: a body over 64 KB is refused before anything parses it.
+Only the fields a route names are accepted (an allowlist in), and a form's `return_to` must be a
+path on this origin."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalicelib.errors import (
+    CommonsError,
+    InvalidInputError,
+    MalformedJsonError,
+    PayloadTooLargeError,
+    UnsafeReturnError,
+    UnsupportedMediaTypeError,
+)
+from chalicelib.next_path import safe_next_path
+from chalicelib.web import FORM_TYPE, Incoming, Outgoing, json_body, redirect
+
+MAX_BODY_BYTES = 64 * 1024
+JSON_TYPE = "application/json"
+FORM_CONTROL_FIELDS = frozenset({"idempotency_key", "return_to"})
+
+
+@dataclass(frozen=True)
+class Submission:
+    fields: Mapping[str, Any]
+    is_form: bool
+    idempotency_key: str | None
+    return_to: str | None
+
+    def text(self, name: str) -> str | None:
+        value = self.fields.get(name)
+        return value if isinstance(value, str) else None
+
+
+def read(incoming: Incoming, allowed: frozenset[str]) -> Submission:
+    declared = incoming.headers.get("content-length", "")
+    if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(incoming.body) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"body of {max(len(incoming.body), int(declared or 0))} bytes")
+    media = incoming.media_type
+    if media == FORM_TYPE:
+        fields = _form_fields(incoming.body)
+        unknown = set(fields) - allowed - FORM_CONTROL_FIELDS
+        if unknown:
+            raise _unknown(unknown)
+        return Submission(
+            fields=fields,
+            is_form=True,
+            idempotency_key=fields.get("idempotency_key") or None,
+            return_to=_return_to(fields.get("return_to")),
+        )
+    if media == JSON_TYPE or (not media and not incoming.body):
+        document = _json_object(incoming.body)
+        unknown = set(document) - allowed
+        if unknown:
+            raise _unknown(unknown)
+        return Submission(document, False, incoming.headers.get("idempotency-key") or None, None)
+    raise UnsupportedMediaTypeError(f"content type {media[:80]!r}")
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedJsonError(f"body is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise MalformedJsonError("body is JSON but not an object", message="The request body must be a JSON object.")
+    return document
+
+
+def _form_fields(body: bytes) -> dict[str, str]:
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=50)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInputError(f"form does not parse: {exc}", message="The form could not be read.") from exc
+    repeated = sorted(name for name, values in parsed.items() if len(values) > 1)
+    if repeated:
+        raise InvalidInputError(f"repeated fields {repeated}", message=f"The form sent {repeated[0]!r} twice.")
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def _return_to(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return safe_next_path(raw)
+    except CommonsError as exc:
+        raise UnsafeReturnError(f"return_to {raw[:100]!r}: {exc}") from exc
+
+
+def _unknown(names: set[str]) -> InvalidInputError:
+    listed = ", ".join(sorted(name[:40] for name in names))
+    return InvalidInputError(f"unknown fields {listed}", message=f"Unknown field(s): {listed}.")
+
+
+def done(
+    submission: Submission, document: Mapping[str, Any], *, status: int = 200, back: str, anchor: str = ""
+) -> Outgoing:
+    """JSON for fetch; for a form, 303 See Other back to the page (`return_to`, else `back`)."""
+    if submission.is_form:
+        target = submission.return_to or back
+        if anchor and "#" not in target:
+            target += f"#{anchor}"
+        return redirect(target)
+    return json_body(document, status)

@@ -1,0 +1,256 @@
+"""Feeds as plain HTML, rendered by the function for browsers without JavaScript: a space's feed,
+the org-wide one, a person's posts and one thread. Every form posts to the same `/api` routes as
+the hub's JavaScript, with a fresh idempotency key and a `return_to` that leads back here.
+
+Everything is escaped except post HTML, which was sanitised with nh3 when it was written. The pages
+load nothing: their only style is inline, allowed by its hash in a strict Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from html import escape
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from chalicelib import feeds, posts, shapes
+from chalicelib.actors import Actor
+from chalicelib.errors import UnknownPostError
+from chalicelib.posts_api import actor_of, space_page_path, thread_page_path
+from chalicelib.reactions import KINDS
+from chalicelib.runtime import Services
+from chalicelib.store import storage_errors
+from chalicelib.web import Incoming, Outgoing
+
+if TYPE_CHECKING:
+    from chalicelib.models import PostItem
+
+LABELS = {"like": "\U0001f44d Like", "celebrate": "\U0001f389 Celebrate", "thanks": "\U0001f64f Thanks"}
+LABELS["insightful"] = "\U0001f4a1 Insightful"
+STYLE = (
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"
+    "article{border-top:1px solid #ddd;padding:.8rem 0}article article{margin-left:1.5rem}"
+    "form{display:inline-block;margin:.2rem .3rem .2rem 0}form.block{display:block}"
+    "textarea{width:100%;min-height:5rem;font:inherit}input[type=text]{font:inherit;width:20rem;max-width:100%}"
+    "button{font:inherit;padding:.2rem .6rem;cursor:pointer}button[aria-pressed=true]{font-weight:bold}"
+    ".meta{color:#555;font-size:.9rem}.note{background:#fff4e5;padding:.3rem .6rem}"
+    "nav a{margin-right:1rem}pre{overflow:auto;background:#f5f5f5;padding:.5rem}"
+)
+_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+CSP = (
+    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'; img-src 'none'"
+)
+
+
+def _page(title: str, body: str) -> Outgoing:
+    document = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} · Commons</title><style>{STYLE}</style></head><body>"
+        '<nav><a href="/">Hub</a><a href="/api/html/feed">All posts</a></nav>'
+        f"<main><h1>{escape(title)}</h1>{body}</main></body></html>"
+    )
+    return Outgoing(200, document, headers={"Content-Security-Policy": CSP})
+
+
+def _current(incoming: Incoming) -> str:
+    cursor = incoming.param("cursor")
+    return incoming.path + (f"?{urlencode({'cursor': cursor})}" if cursor else "")
+
+
+def _form(
+    action: str,
+    here: str,
+    button: str,
+    *,
+    fields: dict[str, str] | None = None,
+    extra: str = "",
+    create: bool = False,
+    block: bool = False,
+    pressed: bool | None = None,
+) -> str:
+    hidden = {**(fields or {}), "return_to": here}
+    if create:
+        hidden["idempotency_key"] = secrets.token_urlsafe(18)
+    inputs = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in hidden.items())
+    aria = f' aria-pressed="{str(pressed).lower()}"' if pressed is not None else ""
+    css = ' class="block"' if block else ""
+    return (
+        f'<form method="post" action="{escape(action)}"{css}>{inputs}{extra}'
+        f'<button type="submit"{aria}>{escape(button)}</button></form>'
+    )
+
+
+def _textarea(label: str, text: str = "") -> str:
+    return (
+        f"<label>{escape(label)}<br>"
+        f'<textarea name="body" maxlength="5000" required>{escape(text)}</textarea></label><br>'
+    )
+
+
+def _post(item: PostItem, viewer: Actor, services: Services, here: str, *, full: bool) -> str:
+    shaped = shapes.post(item, viewer, services.directory)
+    can = shaped["can"]
+    base = f"/api/posts/{quote(item.id, safe='')}"
+    author = shaped["author"]
+    meta = (
+        f'<a href="{escape(author["url"])}">{escape(author["name"])}</a> · {escape(item.created_at[:16])} UTC'
+        f' in <a href="{escape(space_page_path(item.space))}">{escape(item.space)}</a>'
+    )
+    if item.edited_at and not item.deleted:
+        meta += " · edited"
+    parts = [f'<p class="meta">{meta}</p>']
+    if shaped["deleted"]:
+        parts.append("<p><em>This post was deleted.</em></p>")
+    if shaped["hidden"]:
+        hidden = shaped["hidden"]
+        parts.append(
+            f'<p class="note">Hidden by {escape(hidden["by"])}: {escape(hidden["reason"])}. '
+            "Only its author and the space's stewards see it.</p>"
+        )
+    if shaped["outcome"]:
+        parts.append(
+            f'<p class="note">\u2714 Achieved the space\'s outcome (marked by {escape(shaped["outcome"]["by"])})</p>'
+        )
+    parts.append(shaped["html"])  # sanitised by nh3 when it was written
+    if not item.deleted:
+        buttons = []
+        for kind in KINDS:
+            state = shaped["reactions"][kind]
+            buttons.append(
+                _form(
+                    f"{base}/reactions/{kind}",
+                    here,
+                    f"{LABELS[kind]} {state['count']}",
+                    fields={"state": "off" if state["mine"] else "on"},
+                    pressed=bool(state["mine"]),
+                )
+            )
+        parts.append("<div>" + "".join(buttons) + "</div>")
+    actions = []
+    if can["mark_outcome"] or (shaped["outcome"] and (can["edit"] or viewer.stewards(item.space))):
+        marked = shaped["outcome"] is not None
+        label = "Unmark outcome" if marked else "Mark as achieving the outcome"
+        actions.append(
+            _form(f"{base}/outcome", here, label, fields={"state": "off" if marked else "on", "space": item.space})
+        )
+    if can["delete"]:
+        actions.append(_form(f"{base}/delete", here, "Delete"))
+    if can["restore"]:
+        actions.append(_form(f"{base}/restore", here, "Restore"))
+    if can["hide"]:
+        reason = (
+            '<input type="text" name="reason" maxlength="500" required placeholder="Why hide it?" aria-label="Reason"> '
+        )
+        actions.append(_form(f"{base}/hide", here, "Hide", extra=reason))
+    if actions:
+        parts.append("<div>" + "".join(actions) + "</div>")
+    if full and can["edit"]:
+        parts.append(
+            "<details><summary>Edit</summary>"
+            + _form(
+                f"{base}/edit",
+                here,
+                "Save",
+                fields={"version": str(item.version)},
+                extra=_textarea("Your post", item.body),
+                block=True,
+            )
+            + "</details>"
+        )
+    if item.parent is None and not full:
+        count = int(item.reply_count or 0)
+        label = f"{count} repl{'y' if count == 1 else 'ies'}" if count else "Open"
+        parts.append(f'<p><a href="{escape(thread_page_path(item.id))}">{label}</a></p>')
+    if item.parent is None and can["reply"]:
+        parts.append(
+            _form(
+                f"{base}/replies",
+                here,
+                "Reply",
+                fields={"space": item.space},
+                extra=_textarea("Reply"),
+                create=True,
+                block=True,
+            )
+        )
+    return f'<article id="post-{escape(item.id)}">{"".join(parts)}</article>'
+
+
+def _feed(page: feeds.Page, viewer: Actor, services: Services, here: str, base: str) -> str:
+    items = "".join(_post(item, viewer, services, here, full=False) for item in page.posts) or "<p>No posts yet.</p>"
+    if page.next:
+        items += f'<p><a href="{escape(base)}?{escape(urlencode({"cursor": page.next}))}">Older posts</a></p>'
+    return items
+
+
+def space_page(incoming: Incoming, services: Services) -> Outgoing:
+    viewer = actor_of(incoming, services)
+    slug = incoming.path_params["slug"]
+    here = _current(incoming)
+    with storage_errors():
+        page = feeds.space_feed(
+            services.store,
+            services.directory,
+            services.cursors,
+            viewer,
+            slug,
+            incoming.param("cursor"),
+            feeds.DEFAULT_LIMIT,
+        )
+    space = shapes.space(services.directory, slug, viewer)
+    head = (
+        f"<p>{escape(space['purpose'])}</p><p><strong>Outcome that counts:</strong> {escape(space['outcome'])}</p>"
+        f'<p><a href="{escape(space["url"])}">About this space</a></p>'
+    )
+    if space["can_post"]:
+        head += _form(
+            f"/api/spaces/{quote(slug, safe='')}/posts",
+            here,
+            "Post",
+            extra=_textarea("Write a post"),
+            create=True,
+            block=True,
+        )
+    return _page(space["name"], head + _feed(page, viewer, services, here, incoming.path))
+
+
+def org_page(incoming: Incoming, services: Services) -> Outgoing:
+    viewer = actor_of(incoming, services)
+    with storage_errors():
+        page = feeds.org_feed(services.store, services.cursors, viewer, incoming.param("cursor"), feeds.DEFAULT_LIMIT)
+    return _page("All posts", _feed(page, viewer, services, _current(incoming), incoming.path))
+
+
+def person_page(incoming: Incoming, services: Services) -> Outgoing:
+    viewer = actor_of(incoming, services)
+    handle = incoming.path_params["handle"]
+    with storage_errors():
+        page = feeds.person_feed(
+            services.store,
+            services.directory,
+            services.cursors,
+            viewer,
+            handle,
+            incoming.param("cursor"),
+            feeds.DEFAULT_LIMIT,
+        )
+    person: dict[str, Any] = shapes.author(services.directory, handle)
+    return _page(f"Posts by {person['name']}", _feed(page, viewer, services, _current(incoming), incoming.path))
+
+
+def thread_page(incoming: Incoming, services: Services) -> Outgoing:
+    viewer = actor_of(incoming, services)
+    here = incoming.path
+    with storage_errors():
+        root, replies = posts.thread(services.store, incoming.path_params["id"])
+    if not feeds.visible(root, viewer) and not root.deleted:
+        raise UnknownPostError(f"{root.id} is hidden from {viewer.handle}")
+    shown = [reply for reply in replies if feeds.visible(reply, viewer) or reply.deleted]
+    body = _post(root, viewer, services, here, full=True)
+    body += "".join(_post(reply, viewer, services, here, full=True) for reply in shown)
+    title = "Reply" if root.parent else "Post"
+    return _page(title, body)

@@ -1,0 +1,76 @@
+"""What leaves the server about a post: an allowlist of fields, shaped for one viewer (their own
+reactions, what they may do, and nothing of a hidden post unless it is theirs or their space's)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.actors import Actor
+from chalicelib.directory import Directory
+from chalicelib.reactions import KINDS
+
+if TYPE_CHECKING:
+    from chalicelib.models import PostItem
+
+
+def author(directory: Directory, handle: str) -> dict[str, str]:
+    person = directory.by_handle(handle)
+    return {
+        "handle": handle,
+        "name": person.name if person else handle,
+        "url": "/" + (person.url.lstrip("/") if person else f"people/{handle}/"),
+    }
+
+
+def reactions(post: PostItem, viewer: Actor) -> dict[str, dict[str, Any]]:
+    return {
+        kind: {
+            "count": post.reaction_count(kind),
+            "mine": viewer.handle is not None and viewer.handle in post.reactors(kind),
+        }
+        for kind in KINDS
+    }
+
+
+def post(item: PostItem, viewer: Actor, directory: Directory) -> dict[str, Any]:
+    is_author = viewer.handle is not None and item.author == viewer.handle
+    is_steward = viewer.handle is not None and viewer.stewards(item.space)
+    hidden = item.hidden is not None
+    shown = not item.deleted and (not hidden or is_author or is_steward)
+    open_ = not item.deleted and not hidden
+    top_level = item.parent is None
+    return {
+        "id": item.id,
+        "space": item.space,
+        "parent": item.parent,
+        "author": author(directory, item.author),
+        "created_at": item.created_at,
+        "edited_at": item.edited_at,
+        "version": int(item.version),
+        "body": item.body if shown else "",
+        "html": item.html if shown else "",
+        "deleted": bool(item.deleted),
+        "hidden": (
+            {"by": item.hidden.by, "reason": item.hidden.reason, "at": item.hidden.at}
+            if item.hidden is not None and (is_author or is_steward)
+            else None
+        ),
+        "mentions": list(item.mentions or []) if not item.deleted else [],
+        "reply_count": int(item.reply_count or 0),
+        "reactions": reactions(item, viewer),
+        "outcome": {"by": item.outcome.by, "at": item.outcome.at} if item.outcome is not None else None,
+        "can": {
+            "edit": is_author and not item.deleted,
+            "delete": is_author and not item.deleted,
+            "hide": is_steward and not hidden and not item.deleted,
+            "restore": is_steward and hidden,
+            "mark_outcome": top_level and open_ and (is_author or is_steward),
+            "reply": top_level and open_ and viewer.handle is not None,
+        },
+    }
+
+
+def space(directory: Directory, slug: str, viewer: Actor) -> dict[str, Any]:
+    found = directory.space(slug)
+    assert found is not None
+    return {**found.public(), "can_post": viewer.handle is not None, "is_steward": viewer.stewards(slug)}

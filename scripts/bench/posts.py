@@ -1,0 +1,417 @@
+"""Posts figures, against moto's server over HTTP (started here, on loopback only):
+
+- rt_feed_page, rt_create_post, rt_toggle_reaction, rt_mark_outcome, rt_thread: DynamoDB round
+  trips per action, counted with botocore's `before-send.dynamodb` hook (issue budget: 1 each);
+- handler_<route>_p50_ms / _p95_ms: each route through the Chalice app in process (LocalGateway),
+  so our own work plus the DynamoDB calls to moto are timed, not HTTP to the app;
+- load_posts_stored: 20 clients each create 50 posts over HTTP through the dev server, resending
+  some requests with the same idempotency key (some after the answer, some at the same time); must
+  be exactly 1000;
+- load_reaction_count_mismatches: 2,000 concurrent reaction toggles over HTTP; afterwards, every
+  count that differs from its stored reactions or from the people's last toggles (must be 0).
+
+The load runs the dev server with the per-person limits raised: it measures storage, not limits.
+Every loop is bounded in count and in time.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench import report
+
+REPO = Path(__file__).resolve().parents[2]
+for _path in (REPO / "functions", REPO / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+import local_aws  # noqa: E402
+
+from chalicelib.config import Settings  # noqa: E402
+from chalicelib.runtime import Services  # noqa: E402
+from chalicelib.sessions import COOKIE, Session, SessionSigner  # noqa: E402
+
+HANDLER_RUNS = 150
+CLIENTS = 20
+POSTS_EACH = 50
+TOGGLES = 2000
+TOGGLERS = 40
+TOGGLE_POSTS = 10
+DEADLINE_SECONDS = 600
+SPACES = ("bench", "load", "react")
+PEOPLE = [f"person.{i:02d}" for i in range(TOGGLERS)]
+
+
+def _directory(root: Path) -> Path:
+    people = {
+        handle: {"name": f"Person {handle[-2:]}", "email": f"{handle}@example.com", "title": "Staff", "team": "bench"}
+        for handle in PEOPLE
+    }
+    spaces = {
+        slug: {
+            "name": slug.title(),
+            "kind": "team",
+            "purpose": "Benchmarks.",
+            "outcome": "Figures.",
+            "stewards": PEOPLE[:2],
+            "members": PEOPLE,
+            "parent": None,
+            "url": f"teams/{slug}/",
+        }
+        for slug in SPACES
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "directory.json"
+    path.write_text(json.dumps({"people": people, "spaces": spaces}))
+    return path
+
+
+def _settings(directory: Path, endpoint: str, session_keys: str, origin: str) -> Settings:
+    return Settings.from_environ(
+        {
+            "COMMONS_PUBLIC_ORIGIN": origin,
+            "COMMONS_OIDC_ISSUER": "http://127.0.0.1:9",
+            "COMMONS_OIDC_CLIENT_ID": "bench",
+            "COMMONS_OIDC_CLIENT_SECRET": "bench",
+            "COMMONS_SESSION_KEYS": session_keys,
+            "COMMONS_CLOUDFRONT_KEY_PAIR_ID": "KBENCH",
+            "COMMONS_CLOUDFRONT_PRIVATE_KEY": "unused",
+            "COMMONS_DIRECTORY": str(directory),
+            "COMMONS_DYNAMODB_ENDPOINT": endpoint,
+            "COMMONS_TABLE": f"bench-{uuid.uuid4().hex[:8]}",
+            "COMMONS_POST_RATE_PER_MINUTE": "100000",
+            "COMMONS_WRITE_RATE_PER_MINUTE": "100000",
+        }
+    )
+
+
+def _cookie(settings: Settings, handle: str) -> str:
+    now = int(time.time())
+    session = Session(f"sub-{handle}", handle, handle, f"{handle}@example.com", now, now + 3600)
+    return f"{COOKIE}={SessionSigner(settings.session_keys).seal(session)}"
+
+
+# --- in process: round trips and handler time ----------------------------------------------------
+
+
+class InProcess:
+    def __init__(self, settings: Settings) -> None:
+        from chalice.config import Config
+        from chalice.local import LocalGateway
+
+        import app
+
+        self.settings = settings
+        self.gateway = LocalGateway(app.app, Config(chalice_stage="dev"))
+        self.origin = settings.public_origin
+        self.cookies = {handle: _cookie(settings, handle) for handle in PEOPLE[:4]}
+        self.sent = 0
+        self.services: Services | None = None
+        self.fresh_table()
+
+    def fresh_table(self) -> None:
+        """Time each route on its own small table: moto copies every table a transaction touches,
+        so its cost grows with the table, which DynamoDB's does not."""
+        from dataclasses import replace
+
+        from chalicelib.runtime import install
+
+        if self.services is not None:
+            self.services.store.models().PostItem.delete_table()
+        posts = replace(self.settings.posts, table=f"bench-{uuid.uuid4().hex[:8]}")
+        self.services = Services.build(replace(self.settings, posts=posts))
+        self.services.store.create_table()
+        install(self.services)
+        self.services.store.on_request(self._count)
+
+    def _count(self, **_: Any) -> None:
+        self.sent += 1
+
+    def call(self, method: str, path: str, handle: str, document: Any = None, key: str = "") -> dict[str, Any]:
+        headers = {"Cookie": self.cookies[handle], "Origin": self.origin, "Host": "localhost"}
+        body = None
+        if document is not None:
+            headers["Content-Type"] = "application/json"
+            body = json.dumps(document).encode()
+        if key:
+            headers["Idempotency-Key"] = key
+        answer: dict[str, Any] = self.gateway.handle_request(method, path, headers, body)
+        if answer["statusCode"] >= 300:
+            raise RuntimeError(f"{method} {path}: {answer['statusCode']} {answer.get('body')}")
+        return dict(json.loads(answer["body"]))
+
+    def round_trips(self, method: str, path: str, handle: str, document: Any = None, key: str = "") -> int:
+        before = self.sent
+        self.call(method, path, handle, document, key)
+        return self.sent - before
+
+
+def round_trips_and_handler_times(inproc: InProcess) -> None:
+    author, reader = PEOPLE[0], PEOPLE[2]
+    post = inproc.call("POST", "/api/spaces/bench/posts", author, {"body": "warm"}, key=uuid.uuid4().hex)["post"]
+    inproc.call("GET", "/api/spaces/bench/posts", reader)
+    figures = {
+        "rt_create_post": inproc.round_trips(
+            "POST", "/api/spaces/bench/posts", author, {"body": "count me"}, key=uuid.uuid4().hex
+        ),
+        "rt_toggle_reaction": inproc.round_trips(
+            "POST", f"/api/posts/{post['id']}/reactions/like", reader, {"state": "on"}
+        ),
+        "rt_mark_outcome": inproc.round_trips(
+            "POST", f"/api/posts/{post['id']}/outcome", author, {"state": "on", "space": "bench"}
+        ),
+        "rt_feed_page": inproc.round_trips("GET", "/api/spaces/bench/posts", reader),
+        "rt_thread": inproc.round_trips("GET", f"/api/posts/{post['id']}", reader),
+    }
+    reply = inproc.call(
+        "POST", f"/api/posts/{post['id']}/replies", reader, {"body": "a reply", "space": "bench"}, uuid.uuid4().hex
+    )
+    figures["rt_create_reply"] = inproc.round_trips(
+        "POST", f"/api/posts/{post['id']}/replies", reader, {"body": "again", "space": "bench"}, uuid.uuid4().hex
+    )
+    for name, value in figures.items():
+        report(name, value, "requests")
+    del reply
+
+    version = [1]
+
+    def edit() -> None:
+        inproc.call("POST", f"/api/posts/{post['id']}/edit", author, {"body": "edited", "version": version[0]})
+        version[0] += 1
+
+    flip = [False]
+
+    def toggle() -> None:
+        flip[0] = not flip[0]
+        inproc.call("POST", f"/api/posts/{post['id']}/reactions/like", reader, {"state": "on" if flip[0] else "off"})
+
+    def outcome() -> None:
+        flip[0] = not flip[0]
+        state = "off" if flip[0] else "on"  # marked above: off first
+        inproc.call("POST", f"/api/posts/{post['id']}/outcome", author, {"state": state, "space": "bench"})
+
+    routes: dict[str, Callable[[], object]] = {
+        "create_post": lambda: inproc.call(
+            "POST", "/api/spaces/bench/posts", author, {"body": "Timed **post** @person.01"}, uuid.uuid4().hex
+        ),
+        "create_reply": lambda: inproc.call(
+            "POST", f"/api/posts/{post['id']}/replies", reader, {"body": "timed", "space": "bench"}, uuid.uuid4().hex
+        ),
+        "toggle_reaction": toggle,
+        "mark_outcome": outcome,
+        "edit_post": edit,
+        "feed_page": lambda: inproc.call("GET", "/api/spaces/bench/posts", reader),
+        "thread": lambda: inproc.call("GET", f"/api/posts/{post['id']}", reader),
+        "html_space_page": lambda: inproc.gateway.handle_request(
+            "GET", "/api/html/spaces/bench", {"Cookie": inproc.cookies[reader]}, None
+        ),
+    }
+    for name, action in routes.items():
+        inproc.fresh_table()
+        post = inproc.call("POST", "/api/spaces/bench/posts", author, {"body": "timed"}, key=uuid.uuid4().hex)["post"]
+        for i in range(5):
+            inproc.call(
+                "POST",
+                f"/api/posts/{post['id']}/replies",
+                reader,
+                {"body": f"r{i}", "space": "bench"},
+                uuid.uuid4().hex,
+            )
+        version[0], flip[0] = 1, False
+        inproc.call("POST", f"/api/posts/{post['id']}/outcome", author, {"state": "on", "space": "bench"})
+        timings = []
+        for i in range(HANDLER_RUNS + 10):
+            started = time.perf_counter()
+            action()
+            if i >= 10:
+                timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        report(f"handler_{name}_p50_ms", round(statistics.median(timings), 2), "ms")
+        report(f"handler_{name}_p95_ms", round(timings[int(len(timings) * 0.95) - 1], 2), "ms")
+
+
+# --- over HTTP: the load -------------------------------------------------------------------------
+
+
+@contextmanager
+def dev_server(work: Path, endpoint: str) -> Iterator[tuple[str, Settings]]:
+    port = local_aws.free_port()
+    state = work / "state"
+    import devserver
+
+    secrets = devserver.dev_secrets(state)
+    root = work / "hub"
+    directory = _directory(root)
+    env = {**os.environ, "COMMONS_POST_RATE_PER_MINUTE": "100000", "COMMONS_WRITE_RATE_PER_MINUTE": "100000"}
+    env["COMMONS_TABLE"] = f"load-{uuid.uuid4().hex[:8]}"
+    env["COMMONS_OIDC_CLIENT_ID"], env["COMMONS_OIDC_CLIENT_SECRET"] = "bench", "bench"  # sign-in is not used
+    log = (work / "devserver.log").open("wb")
+    command = [sys.executable, str(REPO / "scripts" / "devserver.py"), "--root", str(root), "--port", str(port)]
+    command += ["--state-dir", str(state), "--issuer", "http://127.0.0.1:9", "--dynamodb-endpoint", endpoint]
+    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+    origin = f"http://localhost:{port}"
+    settings = _settings(directory, endpoint, secrets.session_keys, origin)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{origin}/auth/signed-out", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((work / "devserver.log").read_text()[-2000:])
+            time.sleep(0.2)
+        yield origin, settings
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def _client(origin: str, cookie: str) -> requests.Session:
+    client = requests.Session()
+    client.headers.update({"Cookie": cookie, "Origin": origin})
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=4)
+    client.mount("http://", adapter)
+    return client
+
+
+def load_posts(origin: str, settings: Settings, deadline: float) -> int:
+    chooser = random.Random(11)  # noqa: S311 (a repeatable load, not a secret)
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        handle = PEOPLE[index]
+        session = _client(origin, _cookie(settings, handle))
+        for n in range(POSTS_EACH):
+            if time.monotonic() > deadline:
+                raise TimeoutError("load_posts ran out of time")
+            key = uuid.uuid4().hex
+            body = {"body": f"Load post {n} by {handle}"}
+            url = f"{origin}/api/spaces/load/posts"
+
+            def send(url: str = url, key: str = key, body: dict[str, str] = body) -> str:
+                for _ in range(5):  # a lost or refused answer is retried with the same key
+                    answer = session.post(url, json=body, headers={"Idempotency-Key": key}, timeout=30)
+                    if answer.status_code == 201:
+                        return str(answer.json()["post"]["id"])
+                    time.sleep(0.05)
+                raise RuntimeError(f"create failed: {answer.status_code} {answer.text[:200]}")
+
+            with lock:
+                roll = chooser.random()
+            if roll < 0.15:  # a double click: the same request twice at once
+                with ThreadPoolExecutor(max_workers=2) as pair:
+                    ids = set(pair.map(lambda _: send(), range(2)))
+            else:
+                ids = {send()}
+                if roll < 0.45:  # the answer was lost: send it again
+                    ids.add(send())
+            if len(ids) != 1:
+                raise AssertionError(f"one key made {len(ids)} posts")
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        list(pool.map(client, range(CLIENTS)))
+    reader = _client(origin, _cookie(settings, PEOPLE[0]))
+    stored, cursor, pages = 0, None, 0
+    while pages < 100:
+        params = {"limit": "50", **({"cursor": cursor} if cursor else {})}
+        page = reader.get(f"{origin}/api/spaces/load/posts", params=params, timeout=30).json()
+        stored += len(page["posts"])
+        cursor, pages = page["next"], pages + 1
+        if not cursor:
+            break
+    return stored
+
+
+def load_toggles(origin: str, settings: Settings, deadline: float) -> int:
+    author = _client(origin, _cookie(settings, PEOPLE[0]))
+    post_ids = []
+    for i in range(TOGGLE_POSTS):
+        answer = author.post(
+            f"{origin}/api/spaces/react/posts",
+            json={"body": f"React {i}"},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
+        post_ids.append(answer.json()["post"]["id"])
+    kinds = ("like", "celebrate", "thanks", "insightful")
+    chooser = random.Random(7)  # noqa: S311 (a repeatable load, not a secret)
+    per_person = TOGGLES // TOGGLERS
+    plans = {
+        handle: [
+            (chooser.choice(post_ids), chooser.choice(kinds), chooser.choice(("on", "off"))) for _ in range(per_person)
+        ]
+        for handle in PEOPLE
+    }
+
+    def person(handle: str) -> dict[tuple[str, str], str]:
+        session = _client(origin, _cookie(settings, handle))
+        last: dict[tuple[str, str], str] = {}
+        for post_id, kind, state in plans[handle]:
+            if time.monotonic() > deadline:
+                raise TimeoutError("load_toggles ran out of time")
+            answer = session.post(f"{origin}/api/posts/{post_id}/reactions/{kind}", json={"state": state}, timeout=30)
+            if answer.status_code != 200:
+                raise RuntimeError(f"toggle failed: {answer.status_code} {answer.text[:200]}")
+            last[(post_id, kind)] = state
+        return last
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        finals = dict(zip(PEOPLE, pool.map(person, PEOPLE), strict=True))
+    mismatches = 0
+    for post_id in post_ids:
+        who = author.get(f"{origin}/api/posts/{post_id}/reactions", timeout=30).json()["reactions"]
+        counts = author.get(f"{origin}/api/posts/{post_id}", timeout=30).json()["post"]["reactions"]
+        for kind in kinds:
+            expected = {h for h, last in finals.items() if last.get((post_id, kind)) == "on"}
+            if counts[kind]["count"] != len(who[kind]) or set(who[kind]) != expected:
+                mismatches += 1
+    return mismatches
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="commons-bench-posts-") as tmp:
+        work = Path(tmp)
+        log = (work / "moto.log").open("wb")
+        aws = local_aws.start(output=log)
+        try:
+            key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+            settings = _settings(_directory(work / "inproc"), aws.endpoint, f"bench={key}", "http://localhost:8000")
+            inproc = InProcess(settings)
+            round_trips_and_handler_times(inproc)
+            from chalicelib.runtime import install
+
+            install(None)
+            deadline = time.monotonic() + DEADLINE_SECONDS
+            with dev_server(work, aws.endpoint) as (origin, load_settings):
+                started = time.monotonic()
+                report("load_posts_stored", load_posts(origin, load_settings, deadline), "posts")
+                report("load_posts_seconds", round(time.monotonic() - started, 1), "s")
+                started = time.monotonic()
+                report("load_reaction_count_mismatches", load_toggles(origin, load_settings, deadline), "counts")
+                report("load_toggles_seconds", round(time.monotonic() - started, 1), "s")
+        finally:
+            aws.stop()
+            log.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Local AWS for the dev stack, the integration tests and the benchmarks: moto's server in a child
+process, reached over HTTP as real DynamoDB is.
+
+Two things on top of `moto_server`:
+- DynamoDB applies each request atomically; moto's handlers do not (two threads can interleave a
+  read-modify-write). So DynamoDB requests run one at a time here, and a concurrency test sees
+  what DynamoDB guarantees instead of moto's races.
+- With `--record FILE`, data survives a restart: every request is recorded (moto's recorder), and
+  at start the recorded writes are replayed. Reads are dropped from the file first, so it only
+  grows with writes.
+
+Usage: python scripts/local_aws.py --port 8002 [--record .dev/dynamodb.recording]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+HOST = "127.0.0.1"
+READY_PATH = "/commons/ready"  # answers 200 once recorded data has been replayed
+WRITES = frozenset(
+    f"DynamoDB_20120810.{name}"
+    for name in (
+        "CreateTable",
+        "UpdateTable",
+        "DeleteTable",
+        "UpdateTimeToLive",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "TransactWriteItems",
+    )
+)
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+
+@dataclass
+class LocalAws:
+    endpoint: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start(
+    *, port: int = 0, record: Path | None = None, output: IO[bytes] | None = None, timeout: float = 30
+) -> LocalAws:
+    """Start moto's server on HOST:port (a free port when 0) and wait until it answers."""
+    port = port or free_port()
+    command = [sys.executable, str(Path(__file__).resolve()), "--port", str(port)]
+    if record is not None:
+        command += ["--record", str(record)]
+    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT if output else None)
+    endpoint = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"local AWS exited with {process.returncode}")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                pass
+            if _ready(endpoint):
+                return LocalAws(endpoint, process)
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"local AWS did not start on {endpoint}")
+        time.sleep(0.1)
+
+
+def _ready(endpoint: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{endpoint}{READY_PATH}", timeout=2) as answer:  # noqa: S310 (loopback)
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+# --- the child process -----------------------------------------------------------------------
+
+
+def compact(recording: Path) -> int:
+    """Keep only the recorded writes; returns how many there are."""
+    if not recording.exists():
+        return 0
+    kept = []
+    for line in recording.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a line cut short when the server was killed mid-write
+        headers = {name.lower(): value for name, value in (entry.get("headers") or {}).items()}
+        if headers.get("x-amz-target") in WRITES:
+            kept.append(line)
+    temporary = recording.with_suffix(".tmp")
+    temporary.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+    temporary.replace(recording)
+    return len(kept)
+
+
+class OneAtATime:
+    """WSGI middleware: run AWS requests one at a time, as DynamoDB applies each atomically."""
+
+    def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+        self.ready = threading.Event()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        if path == READY_PATH:
+            start_response("200 OK" if self.ready.is_set() else "503 Service Unavailable", [("Content-Length", "0")])
+            return [b""]
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)  # replay calls back in: never hold the lock here
+        started: list[tuple[Any, ...]] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            started.append((status, headers, exc_info))
+            return lambda data: None
+
+        with self.lock:
+            result = self.app(environ, capture)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        start_response(*started[0])
+        return [body]
+
+
+def serve(port: int, record: Path | None) -> None:
+    if record is not None:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        writes = compact(record)
+        record.touch()
+        os.environ["MOTO_RECORDER_FILEPATH"] = str(record)
+    os.environ.pop("MOTO_ENABLE_RECORDING", None)
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    from moto.moto_api import recorder
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    app = OneAtATime(DomainDispatcherApplication(create_backend_app))
+    server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    if record is not None:
+        started = time.monotonic()
+        recorder.replay_recording(target_host=f"http://{HOST}:{port}")
+        recorder.start_recording()
+        print(f"local AWS: replayed {writes} writes in {time.monotonic() - started:.1f}s", flush=True)
+    app.ready.set()
+    print(f"local AWS (moto) on http://{HOST}:{port}", flush=True)
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="moto's server for the Commons dev stack and tests")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--record", type=Path, default=None, help="keep data across restarts in this file")
+    args = parser.parse_args(argv)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    serve(args.port, args.record)
+
+
+if __name__ == "__main__":
+    main()

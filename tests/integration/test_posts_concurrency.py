@@ -1,0 +1,64 @@
+"""Concurrent reaction toggles never drift: after any mix of them, each count equals the reactions
+stored, and both equal what the people's last toggles asked for. Against moto's server over HTTP,
+which (like DynamoDB) applies each request atomically."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from chalicelib import posts, reactions
+from chalicelib.actors import Actor
+from chalicelib.runtime import services
+from tests.integration.conftest import Stack
+from tests.integration.posts_client import Person
+
+PEOPLE = 24
+TOGGLES_EACH = 10
+
+
+def test_concurrent_toggles_end_with_counts_equal_to_the_stored_reactions(hub: Stack) -> None:
+    current = services()
+    author = Actor("jane.doe", "Jane Doe", frozenset())
+    post = posts.create_post(
+        current.store, current.directory, author, "platform", "Toggle storm", str(uuid.uuid4())
+    ).post
+    chooser = random.Random(4)  # noqa: S311 (a repeatable load, not a secret)
+    plans = {f"person.{i:02d}": [chooser.choice((True, False)) for _ in range(TOGGLES_EACH)] for i in range(PEOPLE)}
+
+    def run(handle: str) -> bool:
+        actor = Actor(handle, handle, frozenset())
+        for on in plans[handle]:
+            kind = chooser.choice(reactions.KINDS[:2])
+            reactions.toggle(current.store, actor, post.id, kind, on)
+            reactions.toggle(current.store, actor, post.id, "thanks", on)
+        return plans[handle][-1]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        finals = dict(zip(plans, pool.map(run, plans), strict=True))
+
+    stored = posts.get_post(current.store, post.id)
+    for kind in reactions.KINDS:
+        assert stored.reaction_count(kind) == len(stored.reactors(kind)), kind
+    assert stored.reactors("thanks") == {handle for handle, on in finals.items() if on}
+    assert stored.reaction_count("thanks") == sum(finals.values())
+
+
+def test_concurrent_toggles_over_http_agree_with_the_stored_reactions(hub: Stack) -> None:
+    people = [Person(hub, handle) for handle in ("jane.doe", "omar.haddad", "lee.park")]
+    post = people[0].create("platform", f"HTTP storm {uuid.uuid4().hex[:8]}")
+    url = f"/api/posts/{post['id']}/reactions/celebrate"
+
+    def run(person: Person) -> str:
+        state = "off"
+        for i in range(10):
+            state = "on" if i % 3 != 2 else "off"
+            assert person.post(url, {"state": state}).status_code == 200
+        return state
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        finals = list(pool.map(run, people))
+    who = people[0].get(f"/api/posts/{post['id']}/reactions").json()["reactions"]["celebrate"]
+    count = people[0].thread(post["id"])["post"]["reactions"]["celebrate"]["count"]
+    assert count == len(who) == finals.count("on")
