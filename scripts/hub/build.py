@@ -30,6 +30,7 @@ TITLE_SLOT = "xxcommonstitlexx"
 BODY_SLOT = "xxcommonsbodyxx"
 EDIT_SLOT = "https://xxcommonseditxx.invalid/"
 COUNTS_MARKER = "<!-- commons:counts -->"
+FEED_MARKER = "<!-- commons:feed -->"
 NO_SEARCH = "---\nsearch:\n  exclude: true\n---\n"
 
 #: Generated hub pages: source path → (title, renderer). They are excluded from search: the
@@ -110,9 +111,11 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     if slug is not None:
         name = state.org.spaces[slug].name
         return f"# {_markdown_text(name)}\n\n{markdown}"
-    if src == "index.md" and COUNTS_MARKER not in markdown:
-        log.info("index.md has no %s marker; counts are added at the end", COUNTS_MARKER)
-        return markdown + "\n\n" + COUNTS_MARKER + "\n"
+    if src == "index.md":
+        for marker, what in ((COUNTS_MARKER, "counts are"), (FEED_MARKER, "the latest posts are")):
+            if marker not in markdown:
+                log.info("index.md has no %s marker; %s added at the end", marker, what)
+                markdown += "\n\n" + marker + "\n"
     return markdown
 
 
@@ -124,6 +127,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
         space = state.org.spaces[slug]
         head, sep, rest = html.partition("</h1>")
         body = head + sep + pages.space_header(state.views, space) + rest if sep else html
+        page.meta["commons_feed"] = pages.space_feed_url(space)
         return body + pages.space_posts(space)
     if src in HUB_PAGES:
         return html + HUB_PAGES[src][1](state.views)
@@ -131,7 +135,8 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
         page.edit_url = EDIT_SLOT
         return html
     if src == "index.md":
-        return html.replace(COUNTS_MARKER, pages.counts_block(state.views))
+        html = html.replace(COUNTS_MARKER, pages.counts_block(state.views))
+        return html.replace(FEED_MARKER, pages.feed_block())
     return html
 
 
@@ -153,6 +158,7 @@ def on_post_build(config: Any) -> None:
     written = write_person_pages(state, site_dir, state.shell_html)
     write_directory(state.org, site_dir / "directory.json")
     write_people_index(state.org, site_dir / "search" / "people.json")
+    write_space_names(state.org, site_dir / "spaces.json")
     log.info("Commons: %d person pages, %d spaces", written, len(state.org.spaces))
 
 
@@ -232,6 +238,14 @@ def write_people_index(org: Org, path: Path) -> None:
         rows.append([handle, person.name, person.title, team_name, person.location or "", " ".join(person.skills)])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rows, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def write_space_names(org: Org, path: Path) -> None:
+    """Each space's name, for the feeds that mix spaces (home, person pages): {slug: name}.
+
+    Posts carry only their space's slug; this keeps the names out of 10,000 person pages."""
+    names = {slug: space.name for slug, space in sorted(org.spaces.items())}
+    path.write_text(json.dumps(names, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def _markdown_text(text: str) -> str:

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import quote
 
 from hub.content import Org, Person, Space
 from hub.validate import check_stewards
@@ -128,13 +129,46 @@ def space_header(views: Views, space: Space) -> str:
 
 
 def space_posts(space: Space) -> str:
-    """The place where the space's posts will appear."""
-    return (
-        f'<section class="commons-posts" id="posts" data-space="{escape(space.slug)}">'
-        "<h2>Posts</h2>"
-        '<p class="commons-posts__empty">Posts from this space will appear here.</p>'
-        "</section>"
+    """The space's feed and post form, filled in by commons-posts.js from `/api`."""
+    slug = escape(space.slug)
+    return posts_container(
+        f'data-space="{slug}"',
+        "Posts",
+        f"/api/html/spaces/{slug}",
+        "Read and write this space's posts on a plain page",
+        "../../",
     )
+
+
+#: Posts on a space page's first screen; commons-posts.js asks for the same.
+SPACE_PAGE_SIZE = 20
+
+
+def space_feed_url(space: Space) -> str:
+    """The space's first feed page, as commons-posts.js fetches it (the page preloads it)."""
+    return f"/api/spaces/{quote(space.slug, safe='')}/posts?limit={SPACE_PAGE_SIZE}"
+
+
+def posts_container(attributes: str, heading: str, plain_page: str, plain_label: str, root: str) -> str:
+    """A place for posts: filled in by commons-posts.js, with a link to the function-rendered page
+    for browsers without JavaScript. The script comes right after it, so the feed is fetched as
+    soon as the container exists, not after the rest of the page and Material's bundle."""
+    return (
+        f'<section class="commons-posts" id="posts" {attributes} aria-labelledby="posts-heading"'
+        " data-search-exclude>"
+        f'<h2 id="posts-heading">{escape(heading)}</h2>'
+        f'<noscript><p class="commons-posts__plain"><a href="{escape(plain_page)}">{escape(plain_label)}</a>'
+        " (works without JavaScript).</p></noscript>"
+        '<p class="commons-posts__status" role="status" hidden>Loading posts…</p>'
+        "</section>"
+        f'<script src="{root}assets/commons-posts.js"></script>'
+    )
+
+
+def feed_block() -> str:
+    """The home page's org-wide feed: the latest posts of every space."""
+    plain_label = "Read the latest posts on a plain page"
+    return posts_container('data-feed="org"', "Latest posts", "/api/html/feed", plain_label, "")
 
 
 # -- person pages --------------------------------------------------------------------------------
@@ -189,6 +223,16 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
             role = "steward" if person.handle in space.stewards else "member"
             entries.append(f"<li>{space_link(space, root)} · {role}</li>")
         parts.append(f'<h2 id="spaces">Spaces</h2><ul>{"".join(entries)}</ul>')
+    handle = escape(person.handle)
+    parts.append(
+        posts_container(
+            f'data-person="{handle}"',
+            "Recent posts",
+            f"/api/html/people/{handle}",
+            f"Read {person.name}'s posts on a plain page",
+            root,
+        )
+    )
     return "".join(parts)
 
 

@@ -153,6 +153,70 @@ def test_health_and_home(hub: Path) -> None:
     assert "commons:counts" not in home
 
 
+def test_posts_have_a_place_on_space_person_and_home_pages(hub: Path) -> None:
+    space = (hub / "teams" / "platform" / "index.html").read_text(encoding="utf-8")
+    person = (hub / "people" / "aisha.khan" / "index.html").read_text(encoding="utf-8")
+    home = (hub / "index.html").read_text(encoding="utf-8")
+    places = [
+        (space, 'data-space="platform"', "/api/html/spaces/platform", "../../"),
+        (person, 'data-person="aisha.khan"', "/api/html/people/aisha.khan", "../../"),
+        (home, 'data-feed="org"', "/api/html/feed", ""),
+    ]
+    for html, attribute, plain_page, root in places:
+        section = re.search(r'<section class="commons-posts" id="posts" ([^>]*)>(.*?)</section>(<script[^>]*>)', html)
+        assert section is not None, attribute
+        assert section.group(1).startswith(attribute) and "data-search-exclude" in section.group(1)
+        # Without JavaScript, a link to the page the functions render; with it, the script fills the
+        # container and runs as soon as the container exists.
+        assert f'<noscript><p class="commons-posts__plain"><a href="{plain_page}">' in section.group(2)
+        assert section.group(3) == f'<script src="{root}assets/commons-posts.js">'
+        assert html.count('id="posts"') == 1
+    assert (hub / "assets" / "commons-posts.js").is_file()
+    assert "commons:feed" not in home
+    assert home.index('class="commons-counts"') < home.index('data-feed="org"')
+    # The containers' placeholders stay out of the search index.
+    index = (hub / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "Loading posts" not in index and "plain page" not in index
+
+
+def test_space_pages_fetch_their_feed_from_the_head(hub: Path) -> None:
+    html = (hub / "teams" / "platform" / "index.html").read_text(encoding="utf-8")
+    head = html[: html.index("</head>")]
+    script = (REPO / "scripts" / "hub" / "assets" / "commons-posts.js").read_text(encoding="utf-8")
+    size = re.search(r"var PAGE_SIZE = (\d+);", script)
+    assert size is not None
+    # The very request commons-posts.js makes, or the browser would fetch the feed twice.
+    url = f"/api/spaces/platform/posts?limit={size.group(1)}"
+    assert f'<link rel="preload" href="{url}" as="fetch" crossorigin="anonymous">' in head
+    for other in ("index.html", "people/aisha.khan/index.html", "teams/index.html"):
+        assert 'rel="preload" href="/api/' not in (hub / other).read_text(encoding="utf-8"), other
+
+
+def test_space_names_for_the_mixed_feeds(hub: Path) -> None:
+    names = json.loads((hub / "spaces.json").read_text(encoding="utf-8"))
+    org = load_org(REPO / "site")
+    assert names == {slug: space.name for slug, space in org.spaces.items()}
+
+
+def test_every_page_has_a_sign_out_link(hub: Path) -> None:
+    for page in ("index.html", "teams/platform/index.html", "people/aisha.khan/index.html", "health/index.html"):
+        html = (hub / page).read_text(encoding="utf-8")
+        header = html[html.index("<header") : html.index("</header>")]
+        assert '<a href="/auth/logout" class="md-header__button md-icon commons-signout"' in header, page
+        assert 'aria-label="Sign out"' in header
+
+
+def test_home_without_the_feed_marker_gets_the_feed_at_the_end(copy_of_site: Path, tmp_path: Path) -> None:
+    index = copy_of_site / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("<!-- commons:feed -->", ""), encoding="utf-8")
+    out = tmp_path / "out"
+    result = mkdocs_build(copy_of_site, out)
+    assert result.returncode == 0, result.stderr
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert 'data-feed="org"' in home
+    assert home.index("How to take part") < home.index('data-feed="org"')
+
+
 @pytest.fixture()
 def copy_of_site(tmp_path: Path) -> Path:
     content = tmp_path / "site"

@@ -1,0 +1,136 @@
+"""Browser figure: how soon a space's feed is on screen.
+
+- feed_visible_ms: on a space page with posts in it, the time from DOMContentLoaded to the first
+  frame painted after the first post is in the page, in Chromium against the whole dev stack on
+  localhost (hub, /auth and /api in one origin). Median of several loads (issue budget: <= 300 ms).
+  The page's own script is not trusted to report this: an init script watches the DOM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from bench import report
+
+REPO = Path(__file__).resolve().parents[2]
+SPACE = "engineering"
+POSTS = 30
+LOADS = int(os.environ.get("BENCH_FEED_LOADS", "15"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+# Records when the first post is in the page, then waits for the frame that paints it.
+WATCH = """
+(() => {
+  const seen = new MutationObserver(() => {
+    if (!document.querySelector("#posts article.commons-post")) return;
+    seen.disconnect();
+    requestAnimationFrame(() => setTimeout(() => { window.__feedVisibleAt = performance.now(); }, 0));
+  });
+  seen.observe(document, { childList: true, subtree: true });
+})();
+"""
+MEASURE = """() => {
+  const navigation = performance.getEntriesByType("navigation")[0];
+  return window.__feedVisibleAt - navigation.domContentLoadedEventStart;
+}"""
+
+
+def build_hub(out: Path) -> None:
+    env = {
+        **os.environ,
+        "COMMONS_CONTENT": str(REPO / "site"),
+        "COMMONS_OUT": str(out),
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": str(REPO / "scripts"),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=REPO, env=env, check=True, capture_output=True
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_stack(hub: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """The dev stack (hub, /auth, /api, dev identity provider) on free loopback ports."""
+    port = free_port()
+    log = (work / "devserver.log").open("wb")
+    command = [sys.executable, str(REPO / "scripts" / "devserver.py"), "--root", str(hub), "--port", str(port)]
+    command += ["--state-dir", str(work / "state"), "--idp-port", "0"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            # A public page: it answers once the app and the identity provider are up.
+            urllib.request.urlopen(url + "/auth/signed-out", timeout=1).close()  # noqa: S310 (http://localhost)
+            return proc, url
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise SystemExit(f"dev server did not start:\n{(work / 'devserver.log').read_text()}") from None
+            time.sleep(0.1)
+
+
+def feed_visible_ms(url: str, handle: str) -> float:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        page = context.new_page()
+        path = f"/teams/{SPACE}/"
+        page.goto(url + path)
+        page.locator("input[name=login]").fill(handle)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(url + path)
+        for number in range(POSTS):
+            body = f"Bench post {number}: the **release** went out, see @{handle}."
+            headers = {"Origin": url, "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+            response = context.request.post(
+                f"{url}/api/spaces/{SPACE}/posts", data=json.dumps({"body": body}), headers=headers
+            )
+            if not response.ok:
+                raise SystemExit(f"could not create a post: {response.status} {response.text()}")
+        context.add_init_script(WATCH)
+        samples: list[float] = []
+        for run in range(LOADS + 2):
+            page.goto(url + path, wait_until="domcontentloaded")
+            page.wait_for_function("window.__feedVisibleAt !== undefined", timeout=10_000)
+            if run >= 2:  # the first loads warm the stack and the browser's cache, as a returning visitor has
+                samples.append(max(0.0, float(page.evaluate(MEASURE))))
+        browser.close()
+    return statistics.median(samples)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="commons-bench-feed-") as tmp:
+        work = Path(tmp)
+        hub = work / "hub"
+        build_hub(hub)
+        handle = sorted(json.loads((hub / "directory.json").read_text())["people"])[0]
+        proc, url = start_stack(hub, work)
+        try:
+            value = feed_visible_ms(url, handle)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    report("feed_visible_ms", round(value, 1), "ms")
+
+
+if __name__ == "__main__":
+    main()
