@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,6 +27,16 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Slugs that the build uses for its own pages under teams/.
 RESERVED_SLUGS = frozenset({"index"})
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+#: Far above any real person or space file. Aliases can make a few lines expand to billions of
+#: values, and deep nesting exhausts Python's recursion, so such files are refused before use.
+MAX_NODES = 100_000
+MAX_DEPTH = 32
+#: Values quoted in messages are cut short: a problem line should not repeat a huge field.
+_QUOTE = reprlib.Repr()
+_QUOTE.maxstring = _QUOTE.maxother = 80
+_QUOTE.maxlist = _QUOTE.maxdict = 5
+_QUOTE.maxlevel = 2
+MAX_MESSAGE = 300
 
 
 @dataclass(frozen=True, order=True)
@@ -163,6 +174,9 @@ def _parse_yaml(text: str, display: str, line_offset: int) -> tuple[Any, yaml.No
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        shape = _shape_problem(node) if node is not None else None
+        if node is not None and shape is not None:
+            return None, None, [Problem(display, node.start_mark.line + 1 + line_offset, shape)]
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -170,10 +184,58 @@ def _parse_yaml(text: str, display: str, line_offset: int) -> tuple[Any, yaml.No
         problem = exc.problem or "could not be read"
         return None, None, [Problem(display, line, f"YAML does not parse: {problem}")]
     except yaml.YAMLError as exc:
-        return None, None, [Problem(display, 1 + line_offset, f"YAML does not parse: {exc}")]
+        # One line per problem: a reader error's text goes on to say where, on lines of its own.
+        first = str(exc).splitlines()[0] if str(exc) else "could not be read"
+        return None, None, [Problem(display, 1 + line_offset, f"YAML does not parse: {first}")]
     finally:
         loader.dispose()
     return data, node, []
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _shape_problem(root: yaml.Node) -> str | None:
+    """Why a document is refused before it is built: too many values once aliases are expanded,
+    nesting too deep, or an alias inside itself. Without recursion, and each node visited once."""
+    done: dict[int, tuple[int, int]] = {}  # node → (values once expanded, depth)
+    open_nodes: set[int] = set()  # the nodes on the path from the root: meeting one again is a loop
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            kids = [done[id(kid)] for kid in _children(node)]
+            size = 1 + sum(kid[0] for kid in kids)
+            depth = 1 + max((kid[1] for kid in kids), default=0)
+            if size > MAX_NODES:
+                return f"too large: more than {MAX_NODES:,} values once its aliases are expanded"
+            if depth > MAX_DEPTH:
+                return f"nested more than {MAX_DEPTH} levels deep"
+            done[key] = (size, depth)
+            open_nodes.discard(key)
+        elif key in open_nodes:
+            return "an alias refers to a value that contains it"
+        elif key not in done:
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in _children(node))
+    return None
+
+
+def _key_text(node: yaml.Node) -> str:
+    """A mapping key as the loaded data has it (`~` is None, `true` is True), as text."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+        return str(node.value)
+    try:
+        return str(yaml.constructor.SafeConstructor().construct_object(node, deep=True))
+    except yaml.YAMLError:
+        return str(node.value)
 
 
 def _source_of(node: yaml.Node, display: str, line_offset: int) -> tuple[Source, list[Problem]]:
@@ -182,7 +244,7 @@ def _source_of(node: yaml.Node, display: str, line_offset: int) -> tuple[Source,
     if not isinstance(node, yaml.MappingNode):
         return source, problems
     for key_node, value_node in node.value:
-        key = str(key_node.value)
+        key = _key_text(key_node)
         line = key_node.start_mark.line + 1 + line_offset
         if key in source.lines:
             problems.append(Problem(display, line, f"'{key}' is given twice (first on line {source.lines[key]})"))
@@ -200,12 +262,28 @@ def _schema_problems(kind: str, data: Any, source: Source) -> list[Problem]:
     try:
         _fast_check(kind)(data)
         return []
-    except fastjsonschema.JsonSchemaException:
-        pass
+    except fastjsonschema.JsonSchemaException as exc:
+        fast_error = exc
     problems: list[Problem] = []
     for error in _validator(kind).iter_errors(data):
         problems.extend(_explain(error, data, source))
+    if not problems:
+        # The two disagree where Python's `$` also matches before a final line break, which
+        # jsonschema allows and fastjsonschema (like the schema's ECMA-262 dialect) does not.
+        problems.append(_explain_fast(fast_error, source))
     return problems
+
+
+def _explain_fast(error: fastjsonschema.JsonSchemaException, source: Source) -> Problem:
+    path = list(getattr(error, "path", None) or [])[1:]  # the first element is "data"
+    key = str(path[0]) if path else None
+    index = path[1] if len(path) > 1 and isinstance(path[1], int) else None
+    where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
+    value = getattr(error, "value", None)
+    message = f"{_QUOTE.repr(value)} is not valid here"
+    if isinstance(value, str) and value != value.strip():
+        message += " (it starts or ends with a line break or space)"
+    return Problem(source.path, source.line(key, index), f"{where}: {message}" if where else message)
 
 
 def _explain(error: ValidationError, data: dict[str, Any], source: Source) -> Iterator[Problem]:
@@ -227,14 +305,15 @@ def _explain(error: ValidationError, data: dict[str, Any], source: Source) -> It
         return
     if error.validator == "pattern":
         description = error.schema.get("description") or f"pattern {error.validator_value}"
-        message = f"{error.instance!r} is not valid here ({description})"
+        message = f"{_QUOTE.repr(error.instance)} is not valid here ({description})"
     elif error.validator == "enum":
         choices = ", ".join(repr(c) for c in error.validator_value)
-        message = f"{error.instance!r} is not one of {choices}"
+        message = f"{_QUOTE.repr(error.instance)} is not one of {choices}"
     elif error.validator == "type":
-        message = f"expected {error.validator_value}, found {type(error.instance).__name__} {error.instance!r}"
+        found = _QUOTE.repr(error.instance)
+        message = f"expected {error.validator_value}, found {type(error.instance).__name__} {found}"
     else:
-        message = error.message
+        message = error.message if len(error.message) <= MAX_MESSAGE else error.message[:MAX_MESSAGE] + "…"
     yield Problem(source.path, line, f"{where}: {message}" if where else message)
 
 
@@ -251,7 +330,7 @@ def split_front_matter(text: str) -> tuple[str | None, int, str, int]:
 
 def read_person(path: Path, display: str) -> tuple[Person | None, list[Problem]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(display, 1, f"cannot be read: {exc}")]
     data, node, problems = _parse_yaml(text, display, 0)
@@ -282,10 +361,13 @@ def read_person(path: Path, display: str) -> tuple[Person | None, list[Problem]]
 def read_space(path: Path, display: str) -> tuple[Space | None, str, list[Problem]]:
     """A space page: its front matter as a `Space`, and its Markdown body."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # mkdocs reads pages with utf-8-sig too: a byte-order mark before the front matter is fine.
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return None, "", [Problem(display, 1, f"cannot be read: {exc}")]
     front, front_line, body, _ = split_front_matter(text)
+    if front is None and [line.strip() for line in text.splitlines()[:1]] == ["---"]:
+        return None, body, [Problem(display, 1, "the front matter has no closing '---' line")]
     if front is None:
         return None, body, [Problem(display, 1, "missing front matter: start the file with a '---' block")]
     offset = front_line - 1

@@ -452,3 +452,84 @@ def test_script_in_markdown_runs_nothing(browser: Browser, hub_url: str, sample_
         assert dialogs == []
     finally:
         context.close()
+
+
+def _fake_post(number: int) -> dict[str, Any]:
+    return {
+        "id": f"fakepost{number:04d}xx",
+        "space": SPACE,
+        "parent": None,
+        "author": {"handle": "someone", "name": "Some One", "url": "/people/someone/"},
+        "created_at": "2024-01-01T00:00:00Z",
+        "edited_at": None,
+        "version": 1,
+        "body": f"Fake post {number}",
+        "html": f"<p>Fake post {number}</p>",
+        "deleted": False,
+        "hidden": None,
+        "mentions": [],
+        "reply_count": 0,
+        "reactions": {},
+        "outcome": None,
+        "can": {},
+    }
+
+
+def test_load_more_after_a_failure_clears_the_error(signed_in_page: Page, hub_url: str) -> None:
+    page = signed_in_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    failures: list[bool] = []
+
+    def feed(route: Route) -> None:
+        body: dict[str, Any]
+        if "cursor=" not in route.request.url:
+            body = {"space": {"name": "Engineering", "can_post": False}, "posts": [_fake_post(1)], "next": "c2"}
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+        elif not failures:
+            failures.append(True)
+            body = {"error": "unavailable", "message": "The feed is resting."}
+            route.fulfill(status=500, content_type="application/json", body=json.dumps(body))
+        else:
+            body = {"posts": [_fake_post(2)], "next": None}
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(re.compile(re.escape(f"{hub_url}/api/spaces/{SPACE}/posts") + r"\?.*"), feed)
+    page.goto(f"{hub_url}/teams/{SPACE}/")
+    expect(page.locator("#posts article", has_text="Fake post 1")).to_be_visible()
+    page.get_by_role("button", name="Load more posts").click()
+    status = page.locator("#posts .commons-posts__status")
+    expect(status).to_contain_text("The posts could not be loaded: The feed is resting.")
+    status.get_by_role("button", name="Try again").click()
+    expect(page.locator("#posts article", has_text="Fake post 2")).to_be_focused()
+    # The error was about a page that has now loaded: it must not stay on screen.
+    expect(status).to_be_hidden()
+    assert errors == []
+
+
+def test_replies_arriving_keep_the_focus_where_it_was(signed_in_page: Page, hub_url: str) -> None:
+    page = signed_in_page
+    post = {**_fake_post(3), "reply_count": 1}
+    reply = {**_fake_post(4), "parent": post["id"]}
+    held: list[Route] = []
+
+    def feed(route: Route) -> None:
+        body = {"space": {"name": "Engineering", "can_post": False}, "posts": [post], "next": None}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(re.compile(re.escape(f"{hub_url}/api/spaces/{SPACE}/posts") + r"\?.*"), feed)
+    page.route(f"{hub_url}/api/posts/{post['id']}", lambda route: held.append(route))
+    page.goto(f"{hub_url}/teams/{SPACE}/")
+    like = page.locator(f"#post-{post['id']} > .commons-post__main .commons-reaction[data-kind=like]")
+    like.focus()
+    expect(like).to_be_focused()
+    for _ in range(50):  # the replies are asked for once the feed is on screen
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the replies were not requested"
+    body = {"post": {**post, "reactions": {"like": {"count": 1, "mine": False}}}, "replies": [reply]}
+    held[0].fulfill(status=200, content_type="application/json", body=json.dumps(body))
+    expect(page.locator(f"#post-{reply['id']}")).to_be_visible()
+    expect(like).to_contain_text("1")
+    expect(like).to_be_focused()

@@ -240,3 +240,24 @@ def test_broken_content_fails_the_build_with_file_and_line(copy_of_site: Path, t
     assert result.returncode == 1
     assert "people/aisha.khan.yml:5: team 'nowhere' does not exist (no teams/nowhere.md)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_names_with_markup_stay_text_in_every_part_of_the_page(copy_of_site: Path, tmp_path: Path) -> None:
+    # Material writes the page title through `striptags`, which unescapes `&lt;` back into `<`.
+    name = '</title><script>alert(1)</script> R&D "Ops" שלום 🎉'
+    space = copy_of_site / "teams" / "platform.md"
+    space.write_text(space.read_text(encoding="utf-8").replace("name: Platform", f"name: '{name}'"), encoding="utf-8")
+    person = copy_of_site / "people" / "aisha.khan.yml"
+    person.write_text(
+        person.read_text(encoding="utf-8").replace("name: Aisha Khan", f"name: '{name}'"), encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    result = mkdocs_build(copy_of_site, out)
+    assert result.returncode == 0, result.stderr
+    for page in ("teams/platform/index.html", "people/aisha.khan/index.html", "teams/index.html", "people/index.html"):
+        html = (out / page).read_text(encoding="utf-8")
+        assert "<script>alert(1)" not in html, page
+        assert "&lt;script&gt;alert(1)" in html, page
+    title = re.search(r"<title>(.*?)</title>", (out / "teams/platform/index.html").read_text(encoding="utf-8"))
+    assert title is not None
+    assert title.group(1).startswith("&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; R&amp;D")

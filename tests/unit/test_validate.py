@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -326,3 +327,84 @@ def test_codeowners_lists_stewards_and_people(content: Path) -> None:
 def test_a_content_folder_that_does_not_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+# -- odd YAML: every problem has its own line, and nothing ends in a traceback or a hang ---------
+
+
+def test_a_value_ending_in_a_line_break_is_refused(content: Path) -> None:
+    # Python's `$` also matches before a final "\n"; jsonschema alone would let these through,
+    # and a github name with a line break would split its CODEOWNERS line.
+    edit(content / "people" / "alan.turing.yml", "github: aturing", 'github: "aturing\\n"')
+    edit(content / "people" / "grace.hopper.yml", "email: grace@example.com", 'email: "grace@example.com\\n"')
+    why = "is not valid here (it starts or ends with a line break or space)"
+    assert problems(content) == [
+        f"site/people/alan.turing.yml:7: github: 'aturing\\n' {why}",
+        f"site/people/grace.hopper.yml:3: email: 'grace@example.com\\n' {why}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"), [("~", "None"), ("true", "True"), ("0x10", "16"), ("2020-01-02", "2020-01-02")]
+)
+def test_a_key_that_is_not_a_string_is_reported_at_its_line(content: Path, key: str, shown: str) -> None:
+    edit(content / "people" / "alan.turing.yml", "github: aturing\n", f"github: aturing\n{key}: 11\n")
+    [problem] = problems(content)
+    assert problem.startswith(f"site/people/alan.turing.yml:8: unknown field '{shown}' (known: handle,")
+
+
+def test_a_byte_order_mark_before_the_front_matter_is_fine(content: Path) -> None:
+    path = content / "teams" / "compilers.md"
+    path.write_text("\ufeff" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    person = content / "people" / "alan.turing.yml"
+    person.write_text("\ufeff" + person.read_text(encoding="utf-8"), encoding="utf-8")
+    assert problems(content) == []
+    assert set(load_org(content).spaces) == {"engines", "compilers", "maths-circle"}
+
+
+def test_front_matter_that_is_never_closed(content: Path) -> None:
+    write(content / "teams" / "compilers.md", "---\nname: Compilers\nkind: team\n\nWe write compilers.\n")
+    assert problems(content) == ["site/teams/compilers.md:1: the front matter has no closing '---' line"]
+
+
+def test_an_alias_bomb_is_refused_quickly(content: Path) -> None:
+    lines = ['l0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = content / "people" / "alan.turing.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n".join(lines) + "\nskills: [*a8, *a8]\n", encoding="utf-8")
+
+    def too_slow(signum: int, frame: object) -> None:
+        raise TimeoutError("the validator took over 10 s on an alias bomb")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(10)
+    try:
+        found = problems(content)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert found == ["site/people/alan.turing.yml:1: too large: more than 100,000 values once its aliases are expanded"]
+
+
+def test_an_alias_inside_itself_and_deep_nesting_are_refused(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "github: aturing\n", "github: aturing\nskills: &loop [*loop]\n")
+    write(content / "people" / "grace.hopper.yml", "handle: grace.hopper\nname: " + "[" * 900 + "]" * 900 + "\n")
+    assert problems(content) == [
+        "site/people/alan.turing.yml:1: an alias refers to a value that contains it",
+        "site/people/grace.hopper.yml:1: nested more than 32 levels deep",
+    ]
+
+
+def test_a_huge_value_is_not_repeated_in_full(content: Path) -> None:
+    edit(content / "people" / "alan.turing.yml", "name: Alan Turing", "name: " + "A" * 100_000)
+    edit(content / "people" / "grace.hopper.yml", "title: Compiler Lead", "title: [" + ", ".join(["x"] * 10_000) + "]")
+    found = problems(content)
+    assert [p.split(": ")[0] for p in found] == ["site/people/alan.turing.yml:2", "site/people/grace.hopper.yml:4"]
+    assert all(len(p) < 400 for p in found), [len(p) for p in found]
+
+
+def test_a_reader_error_is_one_line(content: Path) -> None:
+    write(content / "people" / "alan.turing.yml", "handle: alan.turing\nname: A\x00\n")
+    [problem] = problems(content)
+    assert problem.startswith("site/people/alan.turing.yml:1: YAML does not parse: unacceptable character")
+    assert "\n" not in problem

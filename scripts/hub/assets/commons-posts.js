@@ -318,10 +318,25 @@
     this.error = errorLine();
     main.appendChild(this.error);
 
+    if (this.editor) main.classList.add("is-editing");
+    // A re-render (replies arriving, say) must not drop the keyboard focus on the page's body.
+    var focused = this.main && this.main.contains(document.activeElement) ? document.activeElement : null;
     if (this.main) this.node.replaceChild(main, this.main);
     else this.node.insertBefore(main, this.node.firstChild);
     this.main = main;
+    if (focused) (counterpart(main, focused) || this.node).focus();
   };
+
+  // The control in a re-rendered post that stands where `old` stood: same kind, same job.
+  function counterpart(root, old) {
+    var candidates = root.querySelectorAll(old.tagName);
+    for (var i = 0; i < candidates.length; i++) {
+      var each = candidates[i];
+      if (each.className !== old.className || each.getAttribute("data-kind") !== old.getAttribute("data-kind")) continue;
+      if (each.getAttribute("data-kind") || each.textContent === old.textContent) return each;
+    }
+    return null;
+  }
 
   PostView.prototype.update = function (post) {
     this.post = post;
@@ -708,6 +723,7 @@
     this.more.textContent = "Loading\u2026";
     var path = "spaces/" + encodeURIComponent(this.slug) + "/posts?limit=" + PAGE_SIZE + "&cursor=" + encodeURIComponent(this.next);
     call("GET", path).then(function (data) {
+      feed.status.hidden = true; // an earlier page's "could not be loaded", now out of date
       var added = feed.append(data.posts, data.next);
       // Keyboard and screen reader users continue at the first new post.
       if (added.length) added[0].node.focus();
@@ -839,6 +855,7 @@
     if (!this.next || this.more.disabled) return;
     this.more.disabled = true;
     call("GET", this.path + "?limit=" + MIXED_PAGE_SIZE + "&cursor=" + encodeURIComponent(this.next)).then(function (data) {
+      feed.status.hidden = true; // an earlier page's "could not be loaded", now out of date
       var items = feed.append(data);
       if (items.length) items[0].querySelector("article").focus();
     }, function (failure) {
