@@ -216,7 +216,13 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
     def _answer_from_app(self) -> None:
         from chalice.local import LocalGatewayException
 
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        if not (declared.isascii() and declared.isdecimal()):
+            # int() would raise (a traceback and a dropped connection), and a negative length would
+            # make read() wait for the client to hang up.
+            self._send(HTTPStatus.BAD_REQUEST, b"Bad Content-Length\n", {"Content-Type": "text/plain"})
+            return
+        length = int(declared) if len(declared) <= 8 else MAX_BODY + 1
         if length > MAX_BODY:
             self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"Request body too large\n", {})
             return

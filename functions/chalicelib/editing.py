@@ -16,14 +16,18 @@ from chalicelib.posts import check_post_id, clean_body, get_post, iso
 from chalicelib.rendering import render
 from chalicelib.store import Store, failed_condition
 
+# Far above any real version, and far below DynamoDB's 38 digits: a larger number in the condition
+# would be a ValidationException (a 503), where it is plainly a bad request.
+MAX_VERSION = 2**53
+
 if TYPE_CHECKING:
     from chalicelib.models import PostItem
 
 
 def check_version(raw: Any) -> int:
-    if isinstance(raw, str) and raw.isdigit():
+    if isinstance(raw, str) and raw.isascii() and raw.isdecimal() and len(raw) <= 20:
         raw = int(raw)
-    if type(raw) is not int or raw < 1:
+    if type(raw) is not int or not 1 <= raw <= MAX_VERSION:
         raise InvalidInputError(
             "bad version", message="An edit names the version it changes: the post's `version`, a whole number."
         )

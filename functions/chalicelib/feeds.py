@@ -28,7 +28,8 @@ class Page:
 def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; the length keeps int() cheap.
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 3 or not 1 <= int(raw) <= MAX_LIMIT:
         raise InvalidInputError("bad limit", message=f"limit must be a whole number from 1 to {MAX_LIMIT}.")
     return int(raw)
 

@@ -40,9 +40,12 @@ class Submission:
 
 
 def read(incoming: Incoming, allowed: frozenset[str]) -> Submission:
-    declared = incoming.headers.get("content-length", "")
-    if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(incoming.body) > MAX_BODY_BYTES:
-        raise PayloadTooLargeError(f"body of {max(len(incoming.body), int(declared or 0))} bytes")
+    declared = incoming.headers.get("content-length", "").strip()
+    # Digits only (not "²", which isdigit() accepts and int() refuses), and only as many as matter.
+    numeric = declared.isascii() and declared.isdecimal()
+    size = int(declared[-18:]) if numeric else 0
+    if size > MAX_BODY_BYTES or (numeric and len(declared) > 18) or len(incoming.body) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"body of {max(len(incoming.body), size)} bytes (declared {declared[:20]!r})")
     media = incoming.media_type
     if media == FORM_TYPE:
         fields = _form_fields(incoming.body)
@@ -71,6 +74,9 @@ def _json_object(body: bytes) -> dict[str, Any]:
         document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedJsonError(f"body is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        # 64 KB of `[` nests deeper than the parser recurses: still the client's malformed input.
+        raise MalformedJsonError("body nests too deeply") from exc
     if not isinstance(document, dict):
         raise MalformedJsonError("body is JSON but not an object", message="The request body must be a JSON object.")
     return document

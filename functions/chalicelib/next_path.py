@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from chalicelib.errors import UnsafeNextError
 
@@ -29,4 +29,8 @@ def safe_next_path(raw: str | None) -> str:
     if parts.path == "/auth" or parts.path.startswith("/auth/"):
         # Returning into the sign-in routes themselves would loop; land on the hub instead.
         return "/"
-    return raw
+    # It becomes a Location header, which must be ASCII: percent-encode the rest, as a browser would.
+    encoded = "".join(c if c.isascii() else quote(c, safe="") for c in raw)
+    if len(encoded) > MAX_LENGTH:
+        raise UnsafeNextError("next is too long")
+    return encoded

@@ -251,8 +251,9 @@ class OpenIDProvider:
         except ClaimError as exc:
             raise IdTokenError(f"ID token claim {exc.claim!r} is wrong: {exc.description}") from exc
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != self.client_id:
-            raise IdTokenError("ID token has several audiences and azp is not this client")
+        # OIDC Core 3.1.3.7: with several audiences azp is required; when present it must be us.
+        if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != self.client_id:
+            raise IdTokenError("ID token has several audiences or an azp, and azp is not this client")
         token_nonce = claims.get("nonce")
         if not isinstance(token_nonce, str) or not token_nonce:
             raise IdTokenError("ID token has no nonce")

@@ -108,10 +108,10 @@ def post_thread(incoming: Incoming, services: Services) -> Outgoing:
 
 
 def post_reactions(incoming: Incoming, services: Services) -> Outgoing:
-    actor_of(incoming, services)
+    actor = actor_of(incoming, services)
     post_id = incoming.path_params["id"]
     with storage_errors():
-        who = reactions.reactors(services.store, post_id)
+        who = reactions.reactors(services.store, post_id, actor)
     return json_body({"post_id": post_id, "reactions": who})
 
 

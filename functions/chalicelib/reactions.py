@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.actors import Actor
-from chalicelib.errors import PostClosedError, UnknownReactionError
+from chalicelib.errors import PostClosedError, UnknownPostError, UnknownReactionError
+from chalicelib.feeds import visible
 from chalicelib.posts import check_post_id, get_post
 from chalicelib.store import Store, failed_condition
 
@@ -64,7 +65,9 @@ def toggle(store: Store, actor: Actor, post_id: str, kind: str, on: bool) -> Pos
     return post
 
 
-def reactors(store: Store, post_id: str) -> dict[str, list[str]]:
-    """Who reacted, per kind (one GetItem)."""
+def reactors(store: Store, post_id: str, viewer: Actor) -> dict[str, list[str]]:
+    """Who reacted, per kind (one GetItem). A hidden post is not there for who may not see it."""
     post = get_post(store, post_id)
+    if not visible(post, viewer) and not post.deleted:
+        raise UnknownPostError(f"{post_id} is hidden from {viewer.handle}")
     return {kind: sorted(post.reactors(kind)) for kind in KINDS}

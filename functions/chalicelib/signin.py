@@ -162,4 +162,6 @@ def sign_out(incoming: Incoming, services: Services) -> Outgoing:
 
 
 def signed_out(incoming: Incoming, services: Services) -> Outgoing:
-    return html(pages.signed_out(), cookies=cleared_cookies(services))
+    # Only a page: the sign-out POST has cleared the cookies. Clearing them here too would let any
+    # site sign a visitor out with a link.
+    return html(pages.signed_out())

@@ -135,6 +135,15 @@ def test_sign_out_ends_the_session_here_and_at_the_provider(hub: Stack, visitor:
     assert "/interaction/" in login.url and 'name="login"' in login.text
 
 
+def test_a_link_to_the_signed_out_page_does_not_sign_anyone_out(hub: Stack, visitor: requests.Session) -> None:
+    """Only the sign-out POST (with its Origin check) ends a session; a cross-site link cannot."""
+    assert hub.sign_in(visitor).status_code == 303
+    page = visitor.get(hub.url("/auth/signed-out"), headers={"Referer": "https://evil.example/"})
+    assert page.status_code == 200
+    assert "set-cookie" not in {name.lower() for name in page.headers}
+    assert visitor.get(hub.url("/api/me")).status_code == 200
+
+
 def test_staff_not_in_the_directory_get_in_with_a_minimal_profile(hub: Stack, visitor: requests.Session) -> None:
     landed = hub.sign_in(visitor, login="new.starter", next_path="/")
     assert landed.status_code == 303 and landed.headers["Location"] == "/"

@@ -43,3 +43,10 @@ def test_anything_that_could_leave_the_origin_is_refused(raw: str) -> None:
 )
 def test_paths_on_this_origin_are_kept(raw: str | None, expected: str) -> None:
     assert safe_next_path(raw) == expected
+
+
+def test_a_path_with_non_ascii_characters_comes_back_percent_encoded_for_the_location_header() -> None:
+    assert safe_next_path("/teams/café/?q=日本") == "/teams/caf%C3%A9/?q=%E6%97%A5%E6%9C%AC"
+    assert safe_next_path("/teams/a%20b/") == "/teams/a%20b/"
+    with pytest.raises(UnsafeNextError):
+        safe_next_path("/" + "日" * 300)  # 300 characters, but 2,700 once encoded

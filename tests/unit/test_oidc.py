@@ -96,6 +96,7 @@ def _b64(raw: bytes) -> str:
         ({"sub": None}, "claim 'sub'"),
         ({"exp": None}, "claim 'exp'"),
         ({"aud": [CLIENT, "other"]}, "azp is not this client"),
+        ({"azp": "another-client"}, "azp is not this client"),  # one audience, but issued to another
     ],
 )
 def test_wrong_claims_are_refused(idp: FakeProvider, changes: dict[str, Any], reason: str) -> None:
@@ -106,6 +107,7 @@ def test_wrong_claims_are_refused(idp: FakeProvider, changes: dict[str, Any], re
 def test_several_audiences_pass_when_azp_is_this_client(idp: FakeProvider) -> None:
     token = idp.token(aud=[CLIENT, "other"], azp=CLIENT)
     assert idp.relying_party().verify_id_token(token, nonce=NONCE)["azp"] == CLIENT
+    assert idp.relying_party().verify_id_token(idp.token(azp=CLIENT), nonce=NONCE)["azp"] == CLIENT
 
 
 def test_alg_none_and_hs256_are_refused_before_any_key_is_used(idp: FakeProvider) -> None:

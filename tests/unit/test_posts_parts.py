@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib import forms
 from chalicelib.config import SessionKey
 from chalicelib.cursors import CursorSigner
-from chalicelib.errors import BadCursorError, InvalidInputError, RateLimitedError
+from chalicelib.editing import check_version
+from chalicelib.errors import (
+    BadCursorError,
+    InvalidInputError,
+    MalformedJsonError,
+    PayloadTooLargeError,
+    RateLimitedError,
+)
+from chalicelib.feeds import parse_limit
 from chalicelib.posts import check_idempotency_key, clean_body
 from chalicelib.posts_settings import PostsSettings
 from chalicelib.ratelimit import WriteLimiter, minute_bucket
+from chalicelib.web import Incoming
 
 KEY = SessionKey("k1", b"s" * 32)
 LAST = {"pk": {"S": "POST#01J"}, "sk": {"S": "POST"}, "space_feed": {"S": "platform"}, "id": {"S": "01J"}}
@@ -97,3 +107,42 @@ def test_posts_settings_have_defaults_and_check_what_is_set() -> None:
         problems,
     )
     assert len(problems) == 5, problems
+
+
+def _json_write(body: bytes, **headers: str) -> Incoming:
+    return Incoming("POST", "/api/posts/x/edit", {}, {"content-type": "application/json", **headers}, {}, body)
+
+
+def test_json_nested_past_the_parser_is_malformed_not_a_crash() -> None:
+    with pytest.raises(MalformedJsonError):
+        forms.read(_json_write(b"[" * 60_000), frozenset({"body"}))
+
+
+def test_a_content_length_that_is_not_plain_digits_is_ignored_and_a_huge_one_is_413() -> None:
+    big = b'{"body": "' + b"a" * (65 * 1024) + b'"}'
+    for declared in ("\u00b2", "abc", "-1"):  # "²" passes isdigit() but not int()
+        with pytest.raises(PayloadTooLargeError):
+            forms.read(_json_write(big, **{"content-length": declared}), frozenset({"body"}))
+        assert forms.read(_json_write(b"{}", **{"content-length": declared}), frozenset()).fields == {}
+    with pytest.raises(PayloadTooLargeError):
+        forms.read(_json_write(b"{}", **{"content-length": "9" * 5000}), frozenset())
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "\u0663", "0", "51", "1" * 5000, "-1", " 5"])
+def test_a_limit_is_1_to_50_in_ascii_digits(raw: str) -> None:
+    with pytest.raises(InvalidInputError):
+        parse_limit(raw)
+
+
+def test_a_good_limit_passes() -> None:
+    assert (parse_limit(None), parse_limit("7"), parse_limit("50")) == (20, 7, 50)
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "1" * 5000, 10**40, 2**53 + 1, 0, True, "1.5"])
+def test_a_version_must_be_a_whole_number_dynamodb_can_compare(raw: object) -> None:
+    with pytest.raises(InvalidInputError):
+        check_version(raw)
+
+
+def test_a_good_version_passes() -> None:
+    assert (check_version(3), check_version("12")) == (3, 12)
