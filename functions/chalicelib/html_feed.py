@@ -15,10 +15,9 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from chalicelib import feeds, posts, shapes
+from chalicelib import feeds, shapes
 from chalicelib.actors import Actor
-from chalicelib.errors import UnknownPostError
-from chalicelib.posts_api import actor_of, space_page_path, thread_page_path
+from chalicelib.posts_api import actor_of, open_thread, space_page_path, thread_page_path
 from chalicelib.reactions import KINDS
 from chalicelib.runtime import Services
 from chalicelib.store import storage_errors
@@ -245,10 +244,7 @@ def person_page(incoming: Incoming, services: Services) -> Outgoing:
 def thread_page(incoming: Incoming, services: Services) -> Outgoing:
     viewer = actor_of(incoming, services)
     here = incoming.path
-    with storage_errors():
-        root, replies = posts.thread(services.store, incoming.path_params["id"])
-    if not feeds.visible(root, viewer) and not root.deleted:
-        raise UnknownPostError(f"{root.id} is hidden from {viewer.handle}")
+    root, replies = open_thread(services, incoming.path_params["id"], viewer)
     shown = [reply for reply in replies if feeds.visible(reply, viewer) or reply.deleted]
     body = _post(root, viewer, services, here, full=True)
     body += "".join(_post(reply, viewer, services, here, full=True) for reply in shown)

@@ -93,12 +93,23 @@ def person_posts(incoming: Incoming, services: Services) -> Outgoing:
     )
 
 
+def open_thread(services: Services, post_id: str, viewer: Actor) -> tuple[PostItem, list[PostItem]]:
+    """A post and its replies as `viewer` may read them. A post hidden from the viewer is unknown
+    to them, and so is a reply under one (which costs a read of its parent, on that path only)."""
+
+    def hidden(item: PostItem) -> bool:
+        return not feeds.visible(item, viewer) and not item.deleted
+
+    with storage_errors():
+        root, replies = posts.thread(services.store, post_id)
+        if hidden(root) or (root.parent and hidden(posts.get_post(services.store, root.parent))):
+            raise UnknownPostError(f"{root.id} is hidden from {viewer.handle}")
+    return root, replies
+
+
 def post_thread(incoming: Incoming, services: Services) -> Outgoing:
     actor = actor_of(incoming, services)
-    with storage_errors():
-        root, replies = posts.thread(services.store, incoming.path_params["id"])
-    if not feeds.visible(root, actor) and not root.deleted:
-        raise UnknownPostError(f"{root.id} is hidden from {actor.handle}")
+    root, replies = open_thread(services, incoming.path_params["id"], actor)
     return json_body(
         {
             "post": shapes.post(root, actor, services.directory),

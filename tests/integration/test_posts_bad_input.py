@@ -78,6 +78,19 @@ def test_who_reacted_to_a_hidden_post_is_hidden_like_the_post(hub: Stack, jane: 
     assert jane.get(f"/api/posts/{post['id']}/reactions").status_code == 200
 
 
+def test_a_reply_under_a_hidden_post_is_hidden_with_it(hub: Stack, jane: Person, lee: Person) -> None:
+    post = lee.create("platform", "about to be hidden, with a reply")
+    reply = jane.reply(post, "a reply under it")
+    assert jane.post(f"/api/posts/{post['id']}/hide", {"reason": "off topic"}).status_code == 200
+    newcomer = Person(hub, None)
+    for path in (f"/api/posts/{reply['id']}", f"/api/html/posts/{reply['id']}"):
+        answer = newcomer.get(path)
+        assert answer.status_code == 404, path
+        assert "a reply under it" not in answer.text
+    # The reply's author, who is a steward here, still reads it.
+    assert jane.get(f"/api/posts/{reply['id']}").json()["post"]["body"] == "a reply under it"
+
+
 @pytest.mark.parametrize("declared", [b"abc", b"-1"])
 def test_the_dev_server_answers_a_bad_content_length_with_400(hub: Stack, declared: bytes) -> None:
     port = urlsplit(hub.origin).port
