@@ -72,3 +72,29 @@ def test_directory_filters_as_you_type(signed_in_page: Page, hub_url: str) -> No
 
 def _edit_base() -> str:
     return "https://git.example.com/example-co/commons/edit/main/site/"
+
+
+def test_enter_in_the_search_opens_the_person_named_or_else_the_best_page(signed_in_page: Page, hub_url: str) -> None:
+    page = signed_in_page
+    page.goto(hub_url + "/teams/")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("Emma Johansson")
+    expect(page.locator(".commons-people-hits a").first).to_contain_text("Emma Johansson")
+    search.press("Enter")
+    expect(page).to_have_url(f"{hub_url}/people/emma.johansson/")
+    # A word that is no one's name opens the best page, as Material does on its own.
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("platform")
+    expect(page.locator(".commons-people-hits a").first).to_be_visible()
+    expect(page.locator(".md-search-result__list [href]").first).to_be_visible()
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(f"{hub_url}/teams/platform/")))
+    # Arrow keys reach the people too, as they do Material's own results.
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("python")
+    expect(page.locator(".commons-people-hits a").first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.closest('.commons-people-hits') !== null")

@@ -86,6 +86,7 @@
       var person = people[i];
       if (words.every(function (w) { return person.hay.indexOf(w) !== -1; })) {
         var score = person.first.indexOf(words[0]) === 0 ? 0 : person.first.indexOf(words[0]) > 0 ? 1 : 2;
+        person.byName = words.every(function (w) { return person.first.indexOf(w) !== -1; });
         hits.push({ person: person, score: score });
       }
     }
@@ -106,8 +107,12 @@
       var item = document.createElement("li");
       var link = document.createElement("a");
       link.href = new URL("people/" + encodeURIComponent(person.handle) + "/", root).href;
+
       var name = document.createElement("strong");
       name.textContent = person.name;
+      // Material's Enter opens the link whose first child has the highest data-md-score: a person
+      // whose name holds every word beats any page; other people never do.
+      name.setAttribute("data-md-score", person.byName ? "1e9" : "0");
       var facts = document.createElement("span");
       facts.textContent = [person.title, person.team].filter(Boolean).join(" · ");
       link.appendChild(name);
