@@ -3,27 +3,19 @@ chalicelib and returns its answer. Domain errors become short pages in `chalicel
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from chalice.app import Chalice, Response
 
-from chalicelib import profile, signin, web
+from chalicelib import profile, signin
 from chalicelib.posts_routes import posts
-from chalicelib.runtime import Services, services
+from chalicelib.routing import Action, respond
 
 app = Chalice(app_name="commons")
 app.debug = False  # tracebacks never reach a visitor
 app.register_blueprint(posts)  # posts, replies, reactions, outcomes and their no-JavaScript pages
 
-Action = Callable[[web.Incoming, Services], web.Outgoing]
-
 
 def _respond(action: Action) -> Response:
-    request = app.current_request
-    assert request is not None
-    incoming = web.from_chalice(request)
-    outgoing = web.answer(incoming, lambda req: action(req, services()), lambda: services().settings.public_origin)
-    return web.to_chalice(outgoing)
+    return respond(app.current_request, action)
 
 
 @app.route("/auth/login", methods=["GET"])

@@ -8,16 +8,13 @@ session keys. The first key signs and all verify, as for sessions.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib._encoding import b64url_decode, b64url_encode
 from chalicelib.config import SessionKey
 from chalicelib.errors import BadCursorError
-from chalicelib.sessions import derive_key
+from chalicelib.signing import TokenError, TokenSigner
 
 VERSION = "c1"
 MAX_LENGTH = 1024
@@ -29,28 +26,17 @@ LastKey = dict[str, dict[str, str]]
 
 class CursorSigner:
     def __init__(self, keys: Sequence[SessionKey]) -> None:
-        if not keys:
-            raise ValueError("at least one key is required")
-        self._current = keys[0].key_id
-        self._keys = {k.key_id: derive_key(k.secret, "feed-cursor") for k in keys}
+        self._tokens = TokenSigner(keys, purpose="feed-cursor", version=VERSION, what="cursor")
 
     def seal(self, feed: str, last_key: LastKey) -> str:
-        payload = b64url_encode(json.dumps({"f": feed, "k": last_key}, separators=(",", ":")).encode())
-        signed = f"{VERSION}.{self._current}.{payload}"
-        return f"{signed}.{_sign(self._keys[self._current], signed)}"
+        return self._tokens.seal(json.dumps({"f": feed, "k": last_key}, separators=(",", ":")).encode())
 
     def open(self, cursor: str, feed: str) -> LastKey:
         """The last key in `cursor`, if it is genuine and was made for `feed`; BadCursorError if not."""
-        parts = cursor.split(".")
-        if len(cursor) > MAX_LENGTH or len(parts) != 4 or parts[0] != VERSION:
-            raise BadCursorError("cursor is malformed")
-        key = self._keys.get(parts[1])
-        if key is None:
-            raise BadCursorError(f"cursor is signed with an unknown key {parts[1][:32]!r}")
-        if not hmac.compare_digest(_sign(key, ".".join(parts[:3])), parts[3]):
-            raise BadCursorError("cursor signature does not verify")
         try:
-            document = json.loads(b64url_decode(parts[2]))
+            document = json.loads(self._tokens.open(cursor, MAX_LENGTH))
+        except TokenError as exc:
+            raise BadCursorError(str(exc)) from exc
         except ValueError as exc:
             raise BadCursorError("cursor payload is not JSON") from exc
         if not isinstance(document, dict) or document.get("f") != feed:
@@ -59,10 +45,6 @@ class CursorSigner:
         if not _is_last_key(last_key):
             raise BadCursorError("cursor holds no valid key")
         return {name: {"S": item["S"]} for name, item in last_key.items()}
-
-
-def _sign(key: bytes, signed: str) -> str:
-    return b64url_encode(hmac.new(key, signed.encode("ascii"), hashlib.sha256).digest())
 
 
 def _is_last_key(value: Any) -> bool:

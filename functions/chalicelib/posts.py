@@ -28,7 +28,7 @@ from chalicelib.errors import (
     UnknownPostError,
     UnknownSpaceError,
 )
-from chalicelib.rendering import MAX_LENGTH, render
+from chalicelib.rendering import MAX_LENGTH, Rendered, render
 from chalicelib.store import Store, cancellation_codes
 
 if TYPE_CHECKING:
@@ -100,10 +100,9 @@ def _new_post(
     parent: str | None,
     author: str,
     source: str,
+    rendered: Rendered,
     now: float,
-    directory: Directory,
 ) -> PostItem:
-    rendered = render(source, lambda handle: directory.by_handle(handle) is not None)
     top_level = parent is None
     post: PostItem = models.PostItem(
         *models.post_key(post_id),
@@ -145,28 +144,7 @@ def create_post(
         raise UnknownSpaceError(f"no space {slug[:80]!r}")
     source = clean_body(body)
     key = check_idempotency_key(key)
-    fingerprint = _fingerprint("post", slug, source)
-    models = store.models()
-    for _ in range(ATTEMPTS):
-        now = clock()
-        post = _new_post(
-            models,
-            post_id=_new_id(now),
-            space=slug,
-            parent=None,
-            author=author,
-            source=source,
-            now=now,
-            directory=directory,
-        )
-        try:
-            _write(models, post, None, author, key, fingerprint, now, store.settings.post_rate_per_minute)
-            return Created(post, replayed=False)
-        except _Cancelled as cancelled:
-            replay = _after_cancel(models, cancelled.codes, author, key, fingerprint, parent_at=None)
-            if replay is not None:
-                return replay
-    raise StorageUnavailableError(f"create in {slug} kept conflicting")
+    return _create(store, directory, author, slug, None, source, key, _fingerprint("post", slug, source), clock)
 
 
 def create_reply(
@@ -186,34 +164,51 @@ def create_reply(
     check_post_id(parent_id)
     source = clean_body(body)
     key = check_idempotency_key(key)
-    fingerprint = _fingerprint("reply", parent_id, source)
-    models = store.models()
     space = space_hint if space_hint and directory.space(space_hint) is not None else None
     if space is None:
         space = _open_parent(get_post(store, parent_id)).space
+    fingerprint = _fingerprint("reply", parent_id, source)
+    return _create(store, directory, author, space, parent_id, source, key, fingerprint, clock)
+
+
+def _create(
+    store: Store,
+    directory: Directory,
+    author: str,
+    space: str,
+    parent_id: str | None,
+    source: str,
+    key: str,
+    fingerprint: str,
+    clock: Callable[[], float],
+) -> Created:
+    """Write a post or reply, trying again on a transaction conflict; a replay answers the first."""
+    models = store.models()
+    rendered = render(source, lambda handle: directory.by_handle(handle) is not None)
+    parent_at = None if parent_id is None else 2  # the parent's place in the transaction
     for _ in range(ATTEMPTS):
         now = clock()
-        reply = _new_post(
+        post = _new_post(
             models,
             post_id=_new_id(now),
             space=space,
             parent=parent_id,
             author=author,
             source=source,
+            rendered=rendered,
             now=now,
-            directory=directory,
         )
         try:
-            _write(models, reply, parent_id, author, key, fingerprint, now, store.settings.post_rate_per_minute)
-            return Created(reply, replayed=False)
+            _write(models, post, parent_id, author, key, fingerprint, now, store.settings.post_rate_per_minute)
+            return Created(post, replayed=False)
         except _Cancelled as cancelled:
-            replay = _after_cancel(models, cancelled.codes, author, key, fingerprint, parent_at=2)
+            replay = _after_cancel(models, cancelled.codes, author, key, fingerprint, parent_at=parent_at)
             if replay is not None:
                 return replay
-            if cancelled.codes[2] == CONDITION_FAILED:
+            if parent_id is not None and cancelled.codes[2] == CONDITION_FAILED:
                 # The parent refused: say why, or learn its real space and go again.
                 space = _open_parent(get_post(store, parent_id)).space
-    raise StorageUnavailableError(f"reply to {parent_id} kept conflicting")
+    raise StorageUnavailableError(f"create in {space} (parent {parent_id}) kept conflicting")
 
 
 def _open_parent(parent: PostItem) -> PostItem:

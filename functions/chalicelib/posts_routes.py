@@ -10,21 +10,15 @@ from collections.abc import Callable
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import html_feed, openapi, posts_api, web
-from chalicelib.runtime import Services, services
+from chalicelib import html_feed, openapi, posts_api
+from chalicelib.routing import Action, respond
 
 posts = Blueprint(__name__)
 ANY_TYPE = ["*/*"]
 
-Action = Callable[[web.Incoming, Services], web.Outgoing]
-
 
 def _respond(action: Action) -> Response:
-    request = posts.current_request
-    assert request is not None
-    incoming = web.from_chalice(request)
-    outgoing = web.answer(incoming, lambda req: action(req, services()), lambda: services().settings.public_origin)
-    return web.to_chalice(outgoing)
+    return respond(posts.current_request, action)
 
 
 def _view(action: Action, method: str) -> Callable[..., Response]:

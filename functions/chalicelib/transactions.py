@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from chalicelib._encoding import b64url_decode, b64url_encode
 from chalicelib.config import SessionKey
 from chalicelib.errors import IncompleteTransactionError, TransactionExpiredError, TransactionInvalidError
-from chalicelib.sessions import derive_key
+from chalicelib.signing import derive_key
 
 VERSION = "t1"
 COOKIE = "commons-signin"
