@@ -43,6 +43,7 @@ from chalicelib import cloudfront  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.cookies import parse_cookie_header  # noqa: E402
 from chalicelib.errors import CloudFrontCookieError  # noqa: E402
+from processes import free_port  # noqa: E402
 
 log = logging.getLogger("devserver")
 
@@ -272,12 +273,6 @@ def make_server(root: Path, host: str, port: int, public_keys: Mapping[str, str]
     return DevServer((host, port), root, public_keys)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _free_or_any(port: int) -> int:
     """`port` if nothing listens on it, else 0 (any free port)."""
     with socket.socket() as sock:
@@ -306,7 +301,6 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     import local_aws
-
     from chalicelib.runtime import Services, install
     from dev_idp import CLIENT_ID, DevIdentityProvider
     from dev_idp import start as start_idp

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import processes
+
 HOST = "127.0.0.1"
 READY_PATH = "/commons/ready"  # answers 200 once recorded data has been replayed
 WRITES = frozenset(
@@ -53,26 +55,14 @@ class LocalAws:
     process: subprocess.Popen[bytes]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+        processes.stop(self.process)
 
 
 def start(
     *, port: int = 0, record: Path | None = None, output: IO[bytes] | None = None, timeout: float = 30
 ) -> LocalAws:
     """Start moto's server on HOST:port (a free port when 0) and wait until it answers."""
-    port = port or free_port()
+    port = port or processes.free_port(HOST)
     command = [sys.executable, str(Path(__file__).resolve()), "--port", str(port)]
     if record is not None:
         command += ["--record", str(record)]

@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 
 from bench import report
+from processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SPACE = "engineering"
@@ -55,14 +56,6 @@ def build_hub(out: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=REPO, env=env, check=True, capture_output=True
     )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_stack(hub: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]:

@@ -43,10 +43,10 @@ for _path in (REPO / "functions", REPO / "scripts"):
         sys.path.insert(0, str(_path))
 
 import local_aws  # noqa: E402
-
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.runtime import Services  # noqa: E402
 from chalicelib.sessions import COOKIE, Session, SessionSigner  # noqa: E402
+from processes import free_port  # noqa: E402
 
 HANDLER_RUNS = 150
 CLIENTS = 20
@@ -252,7 +252,7 @@ def round_trips_and_handler_times(inproc: InProcess) -> None:
 
 @contextmanager
 def dev_server(work: Path, endpoint: str) -> Iterator[tuple[str, Settings]]:
-    port = local_aws.free_port()
+    port = free_port()
     state = work / "state"
     import devserver
 

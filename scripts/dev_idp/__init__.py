@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import processes
+
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "server.js"
 CLIENT_ID = "commons-dev"
@@ -39,13 +41,7 @@ class DevIdentityProvider:
         return f"{self.issuer}/.well-known/openid-configuration"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
 
 
 def start(

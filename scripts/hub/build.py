@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from hub import pages
-from hub.content import SCHEMAS, Org, load_org
+from hub.content import SCHEMAS, Org, Person, load_org
 from hub.validate import check_structure
 
 log = logging.getLogger("mkdocs.plugins.commons")
@@ -156,27 +157,32 @@ def on_post_build(config: Any) -> None:
     if state.shell_html is None:
         raise RuntimeError("the person page shell was not rendered")
     written = write_person_pages(state, site_dir, state.shell_html)
-    write_directory(state.org, site_dir / "directory.json")
+    write_directory(state.org, state.views.members, site_dir / "directory.json")
     write_people_index(state.org, site_dir / "search" / "people.json")
     write_space_names(state.org, site_dir / "spaces.json")
     log.info("Commons: %d person pages, %d spaces", written, len(state.org.spaces))
 
 
 def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
-    """Fill the shell for each person. The shell's URL sits at the same depth, so relative links hold."""
-    shell = shell.replace(SHELL_URL, "people/{handle}/")
+    """Fill the shell for each person. The shell's URL sits at the same depth, so relative links hold.
+
+    The shell is cut at its slots once; each page joins the pieces with that person's values, so
+    nothing a person writes (a name holding a slot's text, say) can land in another slot.
+    """
     # The heading's anchor is made from the title: give it a fixed id, not the person's name.
     shell = shell.replace(f'"{TITLE_SLOT}"', '"person"').replace(f'"#{TITLE_SLOT}"', '"#person"')
-    before_title, _, after_title = shell.partition(TITLE_SLOT)
+    if not state.edit_base:
+        shell = _drop_edit_button(shell)
+    slots = "|".join(re.escape(slot) for slot in (TITLE_SLOT, BODY_SLOT, EDIT_SLOT, SHELL_URL))
+    pieces = re.split(f"({slots})", shell)  # text, slot, text, slot, ..., text
     for handle, person in state.org.people.items():
-        edit = f"{state.edit_base}people/{handle}.yml" if state.edit_base else ""
-        html = (
-            (before_title + escape(person.name) + after_title)
-            .replace(TITLE_SLOT, escape(person.name))
-            .replace("people/{handle}/", f"people/{handle}/")
-            .replace(BODY_SLOT, pages.person_body(state.views, person, state.code_host), 1)
-        )
-        html = html.replace(EDIT_SLOT, escape(edit)) if edit else _drop_edit_button(html)
+        values = {
+            TITLE_SLOT: escape(person.name),
+            BODY_SLOT: pages.person_body(state.views, person, state.code_host),
+            EDIT_SLOT: escape(f"{state.edit_base}people/{handle}.yml"),
+            SHELL_URL: f"people/{handle}/",
+        }
+        html = "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
         target = site_dir / "people" / handle
         target.mkdir(parents=True, exist_ok=True)
         (target / "index.html").write_text(html, encoding="utf-8")
@@ -191,9 +197,8 @@ def _drop_edit_button(html: str) -> str:
     return html[:start] + html[end + 4 :]
 
 
-def write_directory(org: Org, path: Path) -> None:
+def write_directory(org: Org, members: dict[str, list[Person]], path: Path) -> None:
     """The snapshot the functions read: who is who, and who stewards what."""
-    members = org.team_members()
     snapshot = {
         "people": {
             h: {

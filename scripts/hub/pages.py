@@ -15,7 +15,6 @@ from html import escape
 from urllib.parse import quote
 
 from hub.content import Org, Person, Space
-from hub.validate import check_stewards
 
 LINK_LABELS = {"chat": "Chat", "mailing_list": "Mailing list", "repository": "Repository"}
 
@@ -441,7 +440,3 @@ def health(views: Views) -> str:
         parts.append(f'<h2 id="{anchor}">{title} ({len(listed)})</h2>')
         parts.append(f"<p>{advice}</p><ul>{''.join(listed)}</ul>" if listed else "<p>None.</p>")
     return "".join(parts)
-
-
-def steward_problem_count(org: Org) -> int:
-    return len(check_stewards(org))

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import local_aws
 import pytest
 import requests
 from joserfc.jwk import RSAKey
 
 import dev_idp
 import devserver
+import local_aws
 from chalicelib.config import Settings
 from chalicelib.runtime import Services, install
 from chalicelib.sessions import COOKIE, Session, SessionSigner

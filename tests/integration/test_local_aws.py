@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 import local_aws
-
 from chalicelib.posts_settings import PostsSettings
 from chalicelib.store import Store
 

@@ -261,3 +261,16 @@ def test_names_with_markup_stay_text_in_every_part_of_the_page(copy_of_site: Pat
     title = re.search(r"<title>(.*?)</title>", (out / "teams/platform/index.html").read_text(encoding="utf-8"))
     assert title is not None
     assert title.group(1).startswith("&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; R&amp;D")
+
+
+def test_a_name_holding_the_shells_slot_text_stays_in_its_own_place(copy_of_site: Path, tmp_path: Path) -> None:
+    person = copy_of_site / "people" / "aisha.khan.yml"
+    text = person.read_text(encoding="utf-8")
+    person.write_text(text.replace("name: Aisha Khan", "name: Ann xxcommonsbodyxx xxcommonstitlexx"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = mkdocs_build(copy_of_site, out)
+    assert result.returncode == 0, result.stderr
+    html = (out / "people" / "aisha.khan" / "index.html").read_text(encoding="utf-8")
+    assert "<title>Ann xxcommonsbodyxx xxcommonstitlexx - Example Co. Commons</title>" in html
+    assert html.count('class="commons-facts commons-profile"') == 1
+    assert '<h1 id="person">Ann xxcommonsbodyxx xxcommonstitlexx' in html

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.config import SessionKey
 from chalicelib.errors import SessionExpiredError, SessionInvalidError
 from chalicelib.sessions import Session, SessionSigner
+from chalicelib.signing import TokenSigner
 
 NOW = 1_800_000_000
 CURRENT = SessionKey("2026-11", b"c" * 32)
@@ -91,9 +92,9 @@ def test_malformed_cookies_are_refused(token: str) -> None:
 
 def test_a_correctly_signed_payload_of_the_wrong_shape_is_refused() -> None:
     signer = SessionSigner([CURRENT])
-    payload = base64.urlsafe_b64encode(json.dumps({"subject": 1}).encode()).rstrip(b"=").decode()
-    signed = f"s1.{CURRENT.key_id}.{payload}"
-    token = f"{signed}.{signer._sign(signer._keys[CURRENT.key_id], signed)}"
+    # Signed exactly as sessions are, by the same keys for the same purpose.
+    tokens = TokenSigner([CURRENT], purpose="session", version="s1", what="session cookie")
+    token = tokens.seal(json.dumps({"subject": 1}).encode())
     with pytest.raises(SessionInvalidError, match="not a session"):
         signer.open(token, NOW)
 
