@@ -1,10 +1,13 @@
 """`make validate`: check the content of a pull request, one `path:line: message` per problem.
 
-    python -m hub.validate [CONTENT] [--write-codeowners]
+    python -m hub.validate [CONTENT] [--write-codeowners] [--format {text,github}]
 
 Checks the schema, that handles and emails are unique, that every reference exists, that manager
 chains and team parents have no cycles, and the steward rules; and that the committed CODEOWNERS
 matches the stewards. Exits 1 when anything is wrong.
+
+With `--format github` each problem is a GitHub Actions workflow command instead, so that a pull
+request shows it on the file and line it names; paths are then relative to the repository root.
 """
 
 from __future__ import annotations
@@ -153,10 +156,48 @@ def _cycles(
         done.update(path)
 
 
+ANNOTATION_TITLE = "Content problem"
+
+
+def github_annotation(problem: Problem, repo: Path) -> str:
+    """`problem` as a GitHub Actions `::error` command, its path relative to the repository `repo`.
+
+    GitHub's escaping: `%`, CR and LF in the message; also `:` and `,` in property values. A
+    problem with no line (0, as for a missing folder) is put on the file alone.
+    """
+    properties = [f"file={_escape_property(_repo_path(problem.path, repo))}"]
+    if problem.line > 0:
+        properties.append(f"line={problem.line}")
+    properties.append(f"title={_escape_property(ANNOTATION_TITLE)}")
+    return f"::error {','.join(properties)}::{_escape_data(problem.message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _repo_path(path: str, repo: Path) -> str:
+    """A problem's path (relative to the working directory, or absolute) relative to `repo`."""
+    try:
+        return (Path.cwd() / path).resolve().relative_to(repo).as_posix()
+    except ValueError:
+        return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="validate", description="Check the hub's content.")
     parser.add_argument("content", nargs="?", default="site", type=Path, help="content folder (default: site)")
     parser.add_argument("--write-codeowners", action="store_true", help="regenerate CODEOWNERS from the stewards")
+    parser.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="text: one 'path:line: message' per problem (default); github: GitHub Actions error annotations",
+    )
     args = parser.parse_args(argv)
     content: Path = args.content
     if not content.is_dir():
@@ -172,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {owners_file}", file=sys.stderr)
     else:
         problems += _codeowners_problems(owners_file, expected)
+    # The repository is the folder that holds the content folder, as for CODEOWNERS.
+    repo = content.resolve().parent
     for problem in problems:
-        print(problem)
+        print(github_annotation(problem, repo) if args.format == "github" else problem)
     summary = f"{len(org.people)} people and {len(org.spaces)} spaces"
     if problems:
         print(f"validate: {len(problems)} problem(s) in {summary}", file=sys.stderr)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from hub.codeowners import codeowners_path, render_codeowners
-from hub.content import load_org
-from hub.validate import check, main
+from hub.content import Problem, load_org
+from hub.validate import check, github_annotation, main
 
 PEOPLE = {
     "ada.lovelace": """\
@@ -327,6 +327,62 @@ def test_codeowners_lists_stewards_and_people(content: Path) -> None:
 def test_a_content_folder_that_does_not_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+# -- --format github: the same problems as GitHub Actions annotations on the pull request --------
+
+
+def test_github_format_gives_one_annotation_per_problem(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(content / "people" / "alan.turing.yml", "team: compilers", "team: kernels")
+    edit(content / "teams" / "engines.md", "  - charles.babbage", "  - grace.hopper")
+    # A file name with every character GitHub wants escaped, in the path and in the message.
+    write(content / "teams" / "Q3, 100%: done\r\nnow.md", SPACES["engines"])
+    assert main([str(content), "--format=github"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "::error file=site/people/alan.turing.yml,line=5,title=Content problem::"
+        "team 'kernels' does not exist (no teams/kernels.md)",
+        "::error file=site/teams/Q3%2C 100%25%3A done%0D%0Anow.md,line=1,title=Content problem::"
+        "the file name 'Q3, 100%25: done%0D%0Anow' must be lower-case a-z, 0-9 and -; rename the file",
+        "::error file=.github/CODEOWNERS,line=6,title=Content problem::"
+        "out of date with the stewards; run 'make codeowners' and commit it",
+    ]
+    assert "validate: 3 problem(s)" in err
+    assert "::" not in err
+
+
+def test_github_format_paths_are_relative_to_the_repository_from_any_folder(
+    content: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(content / "people" / "alan.turing.yml", "team: compilers", "team: kernels")
+    expected = "::error file=site/people/alan.turing.yml,line=5,title=Content problem::"
+    monkeypatch.chdir(content / "teams")
+    assert main(["..", "--format", "github"]) == 1
+    assert capsys.readouterr().out.startswith(expected)
+    monkeypatch.chdir("/")
+    assert main([str(content), "--format", "github"]) == 1
+    assert capsys.readouterr().out.startswith(expected)
+
+
+def test_github_format_leaves_out_a_missing_line(tmp_path: Path) -> None:
+    problem = Problem("site/teams", 0, "folder missing: spaces live in teams/<slug>.md")
+    assert github_annotation(problem, tmp_path) == (
+        "::error file=site/teams,title=Content problem::folder missing: spaces live in teams/<slug>.md"
+    )
+
+
+def test_github_format_prints_nothing_for_clean_content(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(content), "--format", "github"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "4 people and 3 spaces, all good" in err
+
+
+def test_an_unknown_format_is_a_usage_error(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([str(content), "--format", "json"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'json'" in capsys.readouterr().err
 
 
 # -- odd YAML: every problem has its own line, and nothing ends in a traceback or a hang ---------
