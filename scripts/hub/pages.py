@@ -255,6 +255,9 @@ def counts_block(views: Views) -> str:
     return f'<ul class="commons-counts">{items}</ul>'
 
 
+MAX_SHOWN_DEPTH = 6  # deeper sub-teams are indented as much as this
+
+
 def teams_index(views: Views) -> str:
     org, root = views.org, "../"
     parts = []
@@ -267,7 +270,8 @@ def teams_index(views: Views) -> str:
         rows = []
         for space in _tree_order(org, spaces):
             depth = _depth(org, space)
-            indent = f' style="padding-left:{depth * 1.2:.1f}em"' if depth else ""
+            # A class, not a style attribute: the hub's CSP allows no inline style (commons.css).
+            indent = f' class="commons-depth-{min(depth, MAX_SHOWN_DEPTH)}"' if depth else ""
             members = len(views.members.get(space.slug, []))
             rows.append(
                 f"<tr><td{indent}>{space_link(space, root)}</td><td>{escape(space.purpose)}</td>"
@@ -300,7 +304,8 @@ def _tree_order(org: Org, spaces: list[Space]) -> list[Space]:
     return ordered
 
 
-DIRECTORY_COLUMNS = (("Name", 20), ("Title", 22), ("Team", 16), ("Location", 18), ("Skills", 24))
+# Their widths are in commons.css (.commons-people__table col): the CSP allows no inline style.
+DIRECTORY_COLUMNS = ("Name", "Title", "Team", "Location", "Skills")
 DIRECTORY_CHUNK = 250
 
 
@@ -319,8 +324,8 @@ def directory(views: Views) -> str:
             f"<td>{space_link(team, root) if team else ''}</td><td>{escape(person.location or '')}</td>"
             f"<td>{escape(' · '.join(person.skills))}</td></tr>"
         )
-    cols = "<colgroup>" + "".join(f'<col style="width:{width}%">' for _, width in DIRECTORY_COLUMNS) + "</colgroup>"
-    head = "".join(f'<th scope="col">{name}</th>' for name, _ in DIRECTORY_COLUMNS)
+    cols = "<colgroup>" + "<col>" * len(DIRECTORY_COLUMNS) + "</colgroup>"
+    head = "".join(f'<th scope="col">{name}</th>' for name in DIRECTORY_COLUMNS)
     chunks = [
         f'<div class="commons-people__chunk"><table class="commons-people__table">{cols}'
         f"<tbody>{''.join(rows[start : start + DIRECTORY_CHUNK])}</tbody></table></div>"

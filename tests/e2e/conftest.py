@@ -36,14 +36,6 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def built_hub(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample organisation's hub, built once per session."""
-    out = tmp_path_factory.mktemp("hub")
-    subprocess.run(["make", "--no-print-directory", "build", f"OUT={out}"], cwd=REPO, check=True, capture_output=True)
-    return out
-
-
-@pytest.fixture(scope="session")
 def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dev stack on free ports: the built hub behind the sign-in gate, /auth and /api, and the
     dev identity provider with every person of the sample organisation as an account."""
