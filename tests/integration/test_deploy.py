@@ -1,0 +1,532 @@
+"""The deploy commands against moto's server over HTTP: secrets, the change-set flow, publishing the
+hub, and every refusal.
+
+What moto does not do, and so what these tests can't see (the template tests check it instead):
+- Its CloudFormation skips CloudFront and SAM resources, and applies few properties (no
+  point-in-time recovery, TTL, versioning or bucket policy). It lists them in change sets, so the
+  flow is real, but a stack it creates has no outputs at all.
+- It fails on the Lambda permission for the skipped SAM function, so `moto_template` leaves out
+  exactly the resources it can't run, and says which.
+- It ignores the conditions of bucket policies, so the artifacts bucket's https-only policy
+  would refuse every request: the flow tests start with that bucket made, and
+  `test_the_artifacts_bucket_is_private_and_https_only` checks what `make deploy` sets on it.
+- It never reaches a failed state such as ROLLBACK_COMPLETE: an execution that fails raises at
+  once and leaves the stack in REVIEW_IN_PROGRESS. Failed states are refused by the same code;
+  `FailedStack` below stands in for CloudFormation to show it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+import local_aws
+from deploy import publish, secrets
+from deploy.__main__ import _describe
+from deploy.aws import Aws
+from deploy.deploy import LISTED, artifacts_bucket_name, deploy, ensure_artifacts_bucket
+from deploy.errors import DeployError
+from deploy.package import Packaged
+from deploy.stage import Stage, parse_stage
+from tests.conftest import REPO
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"  # moto's
+# Resources moto's CloudFormation can't run, and why; everything else is the packaged template.
+MOTO_CANNOT_RUN = {
+    "APIHandlerInvokePermission": "a Lambda permission naming the SAM function moto skips, which it then fails to find",
+}
+# Resources moto's CloudFormation lists in a change set but does not make.
+MOTO_SKIPS = {
+    "APIHandler",
+    "RestAPI",
+    "Distribution",
+    "HubOriginAccessControl",
+    "HubKeyGroup",
+    "CloudFrontKeyA",
+    "ViewerRequestFunction",
+}
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
+    aws = local_aws.start(output=log)
+    try:
+        # moto reads a TemplateURL's bucket from the path only when the host is "localhost".
+        yield aws.endpoint.replace("127.0.0.1", "localhost")
+    finally:
+        aws.stop()
+        log.close()
+
+
+@pytest.fixture()
+def moto(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh moto for each test, reached the way the deploy commands reach AWS."""
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    yield endpoint
+
+
+def client(service: str) -> Any:
+    return boto3.client(service, region_name=REGION)
+
+
+def stage(**changes: Any) -> Stage:
+    document = {
+        "region": REGION,
+        "oidc_issuer": "https://login.example.com",
+        "oidc_client_id": "commons",
+        "alarm_email": "ops@example.com",
+        **changes,
+    }
+    return parse_stage("t", document, "infra/stages/t.json")
+
+
+@pytest.fixture(scope="module")
+def moto_packaged(packaged: Packaged, tmp_path_factory: pytest.TempPathFactory) -> Packaged:
+    template = json.loads(packaged.template.read_text())
+    for name in MOTO_CANNOT_RUN:
+        del template["Resources"][name]
+    out = tmp_path_factory.mktemp("moto-package")
+    (out / "template.json").write_text(json.dumps(template))
+    shutil.copy(packaged.code, out / "deployment.zip")
+    return Packaged(out / "template.json", out / "deployment.zip")
+
+
+class Run:
+    """One `make deploy`, in process, with the session's built hub and package."""
+
+    def __init__(self, built_hub: Path, packaged: Packaged, tmp_path: Path) -> None:
+        self.built_hub, self.packaged, self.hub = built_hub, packaged, tmp_path / "hub"
+        self.said: list[str] = []
+        self.built = 0
+
+    def build(self, content: Path, out: Path) -> None:
+        self.built += 1
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(self.built_hub, out)
+
+    def __call__(self, target: Stage, *, dry_run: bool = False) -> str:
+        self.said.clear()
+        return deploy(
+            target,
+            Aws(target.region),
+            dry_run=dry_run,
+            content=REPO / "site",
+            hub=self.hub,
+            out=self.hub.parent / "deploy",
+            say=self.said.append,
+            build=self.build,
+            packager=lambda out, hub: self.packaged,
+            poll_seconds=0.05,
+        )
+
+
+@pytest.fixture()
+def run(moto: str, built_hub: Path, moto_packaged: Packaged, tmp_path: Path) -> Run:
+    client("s3").create_bucket(
+        Bucket=artifacts_bucket_name(ACCOUNT, REGION), CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    return Run(built_hub, moto_packaged, tmp_path)
+
+
+def waiting_change_sets(name: str = "commons-t") -> list[str]:
+    """Change sets made but not executed (moto, unlike CloudFormation, also lists executed ones)."""
+    summaries = client("cloudformation").list_change_sets(StackName=name)["Summaries"]
+    return [s["ChangeSetName"] for s in summaries if s.get("ExecutionStatus") != "EXECUTE_COMPLETE"]
+
+
+def stack_parameters(name: str = "commons-t") -> dict[str, str]:
+    found = client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in found["Parameters"]}
+
+
+def changed_code(packaged: Packaged, folder: Path) -> Packaged:
+    changed = folder / "changed.zip"
+    shutil.copy(packaged.code, changed)
+    with zipfile.ZipFile(changed, "a") as archive:
+        archive.writestr("chalicelib/changed.txt", "new content")
+    return Packaged(packaged.template, changed)
+
+
+def first_deploy(run: Run, target: Stage) -> None:
+    """Up to where moto stops: it makes no outputs, so the hub can't be published."""
+    with pytest.raises(DeployError, match="stack commons-t has no output HubBucketName"):
+        run(target)
+
+
+# --- secrets -----------------------------------------------------------------------------------
+
+
+def test_secrets_are_created_once_then_rotated(moto: str) -> None:
+    target = stage()
+    aws = Aws(REGION)
+    with pytest.raises(DeployError, match="the first run needs the OIDC client secret"):
+        secrets.run(aws, target, None)
+    assert secrets.run(aws, target, "from-the-idp") == ("created secret commons/t; make deploy STAGE=t puts it to use")
+    first = secrets.require(aws, target)
+    assert first.document.oidc_client_secret == "from-the-idp"
+    assert set(first.document.cloudfront_public_keys) == {"A"}
+    message = secrets.run(aws, target, None)
+    assert "client secret" not in message and "rotated commons/t" in message
+    second = secrets.require(aws, target)
+    assert second.version != first.version
+    assert second.document.cloudfront_active == "B"
+    assert second.document.oidc_client_secret == "from-the-idp"
+    assert second.document.session_keys.split(",")[1] == first.document.session_keys
+    for secret in (second.document.oidc_client_secret, second.document.cloudfront_private_key):
+        assert secret not in message
+
+
+def test_a_deploy_without_secrets_is_refused_before_anything_is_made(moto: str, run: Run) -> None:
+    with pytest.raises(DeployError, match=r"stage t has no secret yet: run `make secrets STAGE=t"):
+        run(stage())
+    assert run.built == 0
+    assert "Contents" not in client("s3").list_objects_v2(Bucket=artifacts_bucket_name(ACCOUNT, REGION))
+
+
+def test_the_artifacts_bucket_is_private_and_https_only(moto: str) -> None:
+    s3, name = client("s3"), artifacts_bucket_name(ACCOUNT, REGION)
+    ensure_artifacts_bucket(s3, name, REGION)
+    assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == REGION
+    assert set(s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"].values()) == {True}
+    (rule,) = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    (statement,) = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    ensure_artifacts_bucket(s3, name, REGION)  # a second deploy finds it and changes nothing
+
+
+# --- the change-set flow -----------------------------------------------------------------------
+
+
+def test_the_first_deploy_creates_the_stack_through_a_change_set(moto: str, run: Run) -> None:
+    target = stage()
+    secrets.run(Aws(REGION), target, "from-the-idp")
+    first_deploy(run, target)
+    assert run.built == 1
+    assert run.said[1].startswith("stack commons-t: create, ")
+    assert "  add                  Table (AWS::DynamoDB::Table)" in run.said
+    assert "  add                  Distribution (AWS::CloudFront::Distribution)" in run.said
+    cloudformation = client("cloudformation")
+    assert cloudformation.describe_stacks(StackName="commons-t")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+    stored = secrets.require(Aws(REGION), target)
+    parameters = stack_parameters()
+    assert parameters["SecretVersion"] == stored.version and parameters["SecretArn"] == stored.arn
+    assert parameters["CloudFrontPublicKeyA"] == stored.document.cloudfront_public_keys["A"]
+    assert parameters["AlarmEmail"] == "ops@example.com" and parameters["PublicOrigin"] == ""
+
+    made = {
+        r["LogicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName="commons-t")["StackResources"]
+        if "LogicalResourceId" in r
+    }
+    assert {"Table", "HubBucket", "FunctionRole", "FunctionLogGroup", "AlarmTopic"} <= made
+    assert not made & MOTO_SKIPS, "moto creates CloudFront resources now: test them here"
+    assert "commons-t" in client("dynamodb").list_tables()["TableNames"]
+    (group,) = client("logs").describe_log_groups(logGroupNamePrefix="/commons/commons-t/")["logGroups"]
+    assert group["retentionInDays"] == 90
+
+    keys = {o["Key"] for o in client("s3").list_objects_v2(Bucket=artifacts_bucket_name(ACCOUNT, REGION))["Contents"]}
+    assert f"functions/{run.packaged.code_sha256}.zip" in keys
+    assert any(key.startswith("templates/") for key in keys)
+
+
+def test_a_second_deploy_with_nothing_changed_changes_nothing(moto: str, run: Run) -> None:
+    target = stage()
+    secrets.run(Aws(REGION), target, "from-the-idp")
+    first_deploy(run, target)
+    before = client("cloudformation").describe_stacks(StackName="commons-t")["Stacks"][0]
+    first_deploy(run, target)
+    assert "stack commons-t: no changes" in run.said
+    after = client("cloudformation").describe_stacks(StackName="commons-t")["Stacks"][0]
+    assert after["StackStatus"] == before["StackStatus"] and after["Parameters"] == before["Parameters"]
+    assert waiting_change_sets() == []
+
+
+def test_changed_code_and_settings_are_an_update(moto: str, run: Run, tmp_path: Path) -> None:
+    """moto compares templates only (a changed setting alone is "no changes" to it, unlike
+    CloudFormation), so the code changes here too, as it does when anyone edits the content."""
+    secrets.run(Aws(REGION), stage(), "from-the-idp")
+    first_deploy(run, stage())
+    run.packaged = changed_code(run.packaged, tmp_path)
+    first_deploy(run, stage(alarm_email="it@example.com", session_lifetime_hours=8))
+    assert run.said[1].startswith("stack commons-t: update, "), run.said
+    assert "  modify               APIHandler (AWS::Serverless::Function)" in run.said
+    parameters = stack_parameters()
+    assert parameters["AlarmEmail"] == "it@example.com" and parameters["SessionLifetimeHours"] == "8"
+
+
+def test_a_dry_run_shows_the_change_set_and_the_sync_and_changes_nothing(moto: str, run: Run, tmp_path: Path) -> None:
+    secrets.run(Aws(REGION), stage(), "from-the-idp")
+    cloudformation = client("cloudformation")
+    run(stage(), dry_run=True)
+    assert run.said[1].startswith("stack commons-t: create, ")
+    assert run.said[-1] == "dry run: nothing was changed"
+    files = len(publish.local_files(run.hub))
+    assert f"hub: {files} to upload, 0 to delete, 0 unchanged" in run.said
+    assert sum(line.startswith("  upload ") for line in run.said) == LISTED
+    with pytest.raises(ClientError, match="does not exist"):
+        cloudformation.describe_stacks(StackName="commons-t")
+
+    first_deploy(run, stage())
+    before = cloudformation.describe_stacks(StackName="commons-t")["Stacks"][0]
+    code = {o["Key"] for o in client("s3").list_objects_v2(Bucket=artifacts_bucket_name(ACCOUNT, REGION))["Contents"]}
+    run.packaged = changed_code(run.packaged, tmp_path)
+    run(stage(alarm_email="it@example.com"), dry_run=True)
+    assert any(line.startswith("stack commons-t: update, ") for line in run.said)
+    after = cloudformation.describe_stacks(StackName="commons-t")["Stacks"][0]
+    assert after["Parameters"] == before["Parameters"]
+    assert waiting_change_sets() == []
+    uploaded = {
+        o["Key"] for o in client("s3").list_objects_v2(Bucket=artifacts_bucket_name(ACCOUNT, REGION))["Contents"]
+    }
+    assert {k for k in uploaded - code if k.startswith("functions/")} == set(), "a dry run uploads no code"
+
+
+def test_a_failed_execution_is_one_line(moto: str, run: Run) -> None:
+    """A table kept from an earlier stack of the same name makes the create fail. (moto answers
+    with DynamoDB's JSON error inside CloudFormation's XML, which botocore can't parse, and leaves
+    the stack in REVIEW_IN_PROGRESS where CloudFormation would roll it back; the command still
+    says what happened in one line.)"""
+    secrets.run(Aws(REGION), stage(), "from-the-idp")
+    client("dynamodb").create_table(
+        TableName="commons-t",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    with pytest.raises(Exception) as failed:
+        run(stage())
+    line = _describe(failed.value)
+    assert "Table already exists: commons-t" in line and "\n" not in line
+    assert waiting_change_sets() == [] or client("cloudformation").describe_stacks(StackName="commons-t")
+
+
+class FailedStack:
+    """CloudFormation answering for a stack in `status`, which moto can't reach."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:
+        return {"Stacks": [{"StackName": StackName, "StackStatus": self.status}]}
+
+
+@pytest.mark.parametrize(
+    ("status", "advice"),
+    [
+        ("ROLLBACK_COMPLETE", "its first create failed and it can't be updated"),
+        ("UPDATE_ROLLBACK_FAILED", "aws cloudformation continue-update-rollback --stack-name commons-t"),
+        ("UPDATE_IN_PROGRESS", "another change is running; wait for it"),
+        ("DELETE_FAILED", "it is being deleted"),
+    ],
+)
+def test_a_stack_in_a_failed_state_is_refused_with_how_to_recover(
+    moto: str, run: Run, status: str, advice: str
+) -> None:
+    aws = Aws(REGION)
+    aws._clients["cloudformation"] = FailedStack(status)
+    with pytest.raises(DeployError, match=advice) as refused:
+        deploy(stage(), aws, dry_run=False, content=REPO / "site", hub=run.hub, out=run.hub, build=run.build)
+    assert "\n" not in str(refused.value) and f"commons-t is {status}" in str(refused.value)
+    assert run.built == 0
+
+
+def test_rotating_secrets_rolls_them_out_to_the_stack(moto: str, run: Run) -> None:
+    """moto takes a change of parameters alone for no change, so the request is read as it is
+    sent: the stack's template and other settings stay, and the new version and keys go in."""
+    aws = Aws(REGION)
+    secrets.run(aws, stage(), "from-the-idp")
+    first_deploy(run, stage())
+    sent: list[dict[str, Any]] = []
+    aws.client("cloudformation").meta.events.register(
+        "provide-client-params.cloudformation.CreateChangeSet", lambda params, **_: sent.append(dict(params))
+    )
+    assert secrets.run(aws, stage(), None).endswith("stack commons-t now uses it")
+    rotated = secrets.require(aws, stage())
+    (request,) = sent
+    assert request["UsePreviousTemplate"] is True and request["ChangeSetType"] == "UPDATE"
+    given = {p["ParameterKey"]: p["ParameterValue"] for p in request["Parameters"] if "ParameterValue" in p}
+    kept = {p["ParameterKey"] for p in request["Parameters"] if p.get("UsePreviousValue")}
+    assert set(given) == set(secrets.SECRET_PARAMETERS)
+    assert given["SecretVersion"] == rotated.version
+    assert given["CloudFrontPublicKeyA"] == rotated.document.cloudfront_public_keys["A"]
+    assert given["CloudFrontPublicKeyB"] == rotated.document.cloudfront_public_keys["B"]
+    assert given["CloudFrontKeyBFingerprint"] == secrets.fingerprint(rotated.document.cloudfront_public_keys["B"])
+    assert kept == set(stack_parameters()) - set(given) and "AlarmEmail" in kept
+
+    # The stack still names an older version than the current one (as after a roll-out that
+    # failed; here moto never applied it): another rotation would strand that version, so it is
+    # refused until a deploy rolls the current one out.
+    client("secretsmanager").put_secret_value(SecretId=rotated.arn, SecretString=rotated.document.to_json())
+    assert stack_parameters()["SecretVersion"] != secrets.require(aws, stage()).version
+    with pytest.raises(DeployError, match="still uses an older version of commons/t: run make deploy STAGE=t"):
+        secrets.run(aws, stage(), None)
+
+
+# --- publishing the hub ------------------------------------------------------------------------
+
+
+def make_distribution() -> str:
+    answer = client("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": "commons-test",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {"Id": "hub", "DomainName": "hub.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "hub", "ViewerProtocolPolicy": "redirect-to-https"},
+        }
+    )
+    distribution_id: str = answer["Distribution"]["Id"]
+    return distribution_id
+
+
+def invalidated_paths(distribution_id: str) -> list[list[str]]:
+    cloudfront = client("cloudfront")
+    items = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
+    batches = []
+    for item in items:
+        found = cloudfront.get_invalidation(DistributionId=distribution_id, Id=item["Id"])
+        batches.append(sorted(found["Invalidation"]["InvalidationBatch"]["Paths"].get("Items", [])))
+    return batches
+
+
+def test_publishing_uploads_what_changed_with_its_headers_and_invalidates_exactly_that(
+    moto: str, built_hub: Path, tmp_path: Path
+) -> None:
+    s3, cloudfront = client("s3"), client("cloudfront")
+    s3.create_bucket(Bucket="hub", CreateBucketConfiguration={"LocationConstraint": REGION})
+    distribution_id = make_distribution()
+    root = tmp_path / "hub"
+    shutil.copytree(built_hub, root)
+    files = publish.local_files(root)
+
+    first = publish.publish(s3, cloudfront, "hub", distribution_id, root)
+    assert len(first.plan.uploads) == len(files) and first.plan.deletes == []
+    assert first.invalidated == ["/*"], "a first publish changes everything"
+    page = s3.head_object(Bucket="hub", Key="index.html")
+    assert page["ContentType"] == "text/html; charset=utf-8" and page["CacheControl"] == "no-cache"
+    snapshot = s3.head_object(Bucket="hub", Key="directory.json")
+    assert snapshot["ContentType"] == "application/json" and snapshot["CacheControl"] == "no-cache"
+    bundle = next(key for key in files if key.startswith("assets/javascripts/bundle.") and key.endswith(".js"))
+    assert s3.head_object(Bucket="hub", Key=bundle)["CacheControl"] == "public, max-age=31536000, immutable"
+    assert s3.get_object(Bucket="hub", Key="index.html")["Body"].read() == (root / "index.html").read_bytes()
+
+    again = publish.publish(s3, cloudfront, "hub", distribution_id, root)
+    assert (again.plan.uploads, again.plan.deletes, again.invalidation_id) == ([], [], None)
+    assert len(invalidated_paths(distribution_id)) == 1
+
+    person = next(key for key in files if key.startswith("people/") and key.endswith("/index.html"))
+    (root / person).write_text((root / person).read_text() + "<!-- changed -->")
+    (root / "sitemap.xml.gz").unlink()
+    s3.put_object(Bucket="hub", Key="stray.html", Body=b"not built")
+    third = publish.publish(s3, cloudfront, "hub", distribution_id, root)
+    assert [f.key for f in third.plan.uploads] == [person]
+    assert third.plan.deletes == ["sitemap.xml.gz", "stray.html"]
+    assert invalidated_paths(distribution_id)[-1] == sorted(["/" + person, "/sitemap.xml.gz", "/stray.html"])
+    keys = publish.remote_keys(s3, "hub")
+    assert "stray.html" not in keys and "sitemap.xml.gz" not in keys and publish.MANIFEST in keys
+
+
+# --- refusals from the command line --------------------------------------------------------------
+
+
+def command(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env, "PYTHONPATH": f"{REPO / 'scripts'}:{REPO / 'functions'}"}
+    return subprocess.run(
+        [sys.executable, "-m", "deploy", *args], cwd=REPO, env=full_env, capture_output=True, text=True, check=False
+    )
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("deploy: ") and expected in last, result.stderr
+
+
+@pytest.fixture()
+def stages(tmp_path: Path) -> Path:
+    folder = tmp_path / "stages"
+    folder.mkdir()
+    document = {"region": REGION, "oidc_issuer": "https://login.example.com", "oidc_client_id": "commons"}
+    (folder / "t.json").write_text(json.dumps(document))
+    (folder / "badcert.json").write_text(
+        json.dumps(
+            {
+                **document,
+                "domain": "hub.example.com",
+                "certificate_arn": f"arn:aws:acm:eu-west-1:{ACCOUNT}:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+            }
+        )
+    )
+    (folder / "broken.json").write_text('{"region": "eu-west-1",}')
+    return folder
+
+
+def test_no_credentials_is_one_line(stages: Path, tmp_path: Path) -> None:
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    nowhere = {
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",  # and no instance role to fall back on
+        "PYTHONPATH": f"{REPO / 'scripts'}:{REPO / 'functions'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy", "deploy", "--stage", "t", "--stages", str(stages)],
+        cwd=REPO,
+        env={**clean, **nowhere},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert_refused(result, "no AWS credentials")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["deploy", "--stage", "nope"], "stages/nope.json does not exist: copy infra/stages/example.json"),
+        (["deploy", "--stage", "broken"], "broken.json:1: not JSON"),
+        (["deploy", "--stage", "badcert"], "CloudFront only uses certificates from us-east-1"),
+        (["deploy"], "STAGE is required: make deploy STAGE=<name>"),
+        (["secrets", "--stage", "Bad Name"], "is not a stage name"),
+    ],
+)
+def test_a_bad_stage_is_one_line(moto: str, stages: Path, args: list[str], expected: str) -> None:
+    assert_refused(command([*args, "--stages", str(stages)], {}), expected)
+
+
+def test_content_that_fails_validation_is_never_published(moto: str, stages: Path, tmp_path: Path) -> None:
+    secrets.run(Aws(REGION), stage(), "from-the-idp")
+    content = tmp_path / "site"
+    shutil.copytree(REPO / "site", content)
+    person = sorted((content / "people").glob("*.yml"))[0]
+    person.write_text(person.read_text().replace("team:", "team: no-such-team\nold_team:", 1))
+    result = command(["deploy", "--stage", "t", "--stages", str(stages), "--content", str(content)], {})
+    assert_refused(result, "does not pass make validate (problems above): nothing was deployed")
+    assert f"{person.name}" in result.stdout + result.stderr
+    assert client("cloudformation").list_stacks()["StackSummaries"] == []
