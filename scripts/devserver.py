@@ -1,7 +1,11 @@
 """Local dev stack on one origin (http://localhost:8000), shaped like production:
 
-- the built hub, behind the same gate as CloudFront: every page needs valid CloudFront signed
-  cookies (custom policy, RSA-SHA1), checked with the dev key pair's public key;
+- the built hub, behind the same edge as CloudFront: the stack's viewer-request function
+  (infra/edge/viewer-request.js, run by Node) sends a page visit without signed cookies to sign-in
+  and maps directory paths to index.html; then, as the trusted key group does, every file needs
+  valid CloudFront signed cookies (custom policy, RSA-SHA1), checked with the dev key pair's
+  public key. Every answer carries the stack's response headers policy (read from
+  infra/template.yaml), and hub files the Cache-Control that publishing gives them;
 - `/auth/*` and `/api/*`, answered in-process by the Chalice app through chalice's LocalGateway;
 - the dev identity provider (`scripts/dev_idp`, oidc-provider on Node) as a child process, with
   every person of the hub's directory snapshot as an account;
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -28,11 +33,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO / "functions", REPO / "scripts"):
@@ -43,6 +48,9 @@ from chalicelib import cloudfront  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.cookies import parse_cookie_header  # noqa: E402
 from chalicelib.errors import CloudFrontCookieError  # noqa: E402
+from deploy import publish  # noqa: E402
+from deploy.template import apply_headers, removed_headers, security_headers  # noqa: E402
+from edge_function import EdgeResponse, ViewerRequestFunction  # noqa: E402
 from processes import free_port  # noqa: E402
 
 log = logging.getLogger("devserver")
@@ -139,13 +147,17 @@ class DevServer(ThreadingHTTPServer):
         # Lambda runs one request at a time per container, and Chalice keeps the current request
         # on the app object: serialise the app's requests as Lambda would.
         self.app_lock = threading.Lock()
+        self.edge = ViewerRequestFunction()
+        self.header_rules = security_headers()
+        self.removed_headers = removed_headers()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.edge.close()
 
 
-class DevRequestHandler(SimpleHTTPRequestHandler):
+class DevRequestHandler(BaseHTTPRequestHandler):
     server: DevServer
-
-    def __init__(self, request: Any, client_address: Any, server: DevServer) -> None:
-        super().__init__(request, client_address, server, directory=str(server.root))
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -173,44 +185,53 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
         if path in ("/auth", "/api") or path.startswith(APP_PREFIXES):
             self._answer_from_app()
             return
-        try:
-            self._check_gate()
-        except CloudFrontCookieError as closed:
-            self._refuse(closed)
-            return
-        if self.command == "GET":
-            super().do_GET()
-        elif self.command == "HEAD":
-            super().do_HEAD()
-        else:
-            self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+        self._answer_from_hub()
 
-    def end_headers(self) -> None:
-        if not urlsplit(self.path).path.startswith(APP_PREFIXES):
-            # Private pages: without this, browsers cache them heuristically (Last-Modified only),
-            # and a cached page outlives sign-out. no-cache makes every visit pass the gate again.
-            self.send_header("Cache-Control", "private, no-cache")
-        super().end_headers()
+    # --- the hub, as CloudFront's default behaviour serves it --------------------------------
 
-    # --- the gate, as CloudFront applies it --------------------------------------------------
-
-    def _check_gate(self) -> None:
+    def _answer_from_hub(self) -> None:
         cookies = parse_cookie_header("; ".join(self.headers.get_all("Cookie") or []))
+        headers = {name: value for name, value in self.headers.items() if name.lower() != "cookie"}
+        outcome = self.server.edge(self.command, self.path, headers, cookies)
+        if isinstance(outcome, EdgeResponse):
+            self._send(outcome.status, b"", outcome.headers)
+            return
+        try:
+            self._check_key_group(cookies)
+        except CloudFrontCookieError as closed:
+            (log.warning if "CloudFront-Signature" in cookies else log.info)(
+                "gate closed %s %s: %s", self.command, self.path, closed.reason
+            )
+            body = b"The hub is private: sign in at /auth/login first.\n"
+            self._send(HTTPStatus.FORBIDDEN, body, {"Content-Type": "text/plain; charset=utf-8"})
+            return
+        if self.command not in ("GET", "HEAD"):
+            # The hub's behaviour allows GET and HEAD only, as CloudFront's does.
+            self._send(HTTPStatus.FORBIDDEN, b"This path allows GET and HEAD only.\n", {"Content-Type": "text/plain"})
+            return
+        self._send_file(outcome.uri)
+
+    def _check_key_group(self, cookies: Mapping[str, str]) -> None:
         host = self.headers.get("Host") or f"localhost:{self.server.server_port}"
         url = f"http://{host}{self.path}"
         cloudfront.verify_signed_cookies(cookies, url, self.server.public_keys, time.time(), self.client_address[0])
 
-    def _refuse(self, closed: CloudFrontCookieError) -> None:
-        has_cookies = "CloudFront-Signature" in (self.headers.get("Cookie") or "")
-        (log.warning if has_cookies else log.info)("gate closed %s %s: %s", self.command, self.path, closed.reason)
-        mode = self.headers.get("Sec-Fetch-Mode")
-        if self.command in ("GET", "HEAD") and mode in (None, "navigate"):
-            # A page visit goes to sign-in and comes back; sub-resources just get 403 below.
-            target = self.path if self.path.startswith("/") and not self.path.startswith("//") else "/"
-            self._send(HTTPStatus.SEE_OTHER, b"", {"Location": f"/auth/login?next={quote(target, safe='')}"})
+    def _send_file(self, uri: str) -> None:
+        """The object S3 answers for `uri`: its key is the decoded path below the root."""
+        key = unquote(uri).lstrip("/")
+        root = self.server.root.resolve()
+        target = (root / key).resolve()
+        if not key or key == publish.MANIFEST or not target.is_relative_to(root) or not target.is_file():
+            # The stack lets CloudFront list the bucket, so S3 answers a missing key with 404.
+            self._send(HTTPStatus.NOT_FOUND, b"Not Found\n", {"Content-Type": "text/plain; charset=utf-8"})
             return
-        body = b"The hub is private: sign in at /auth/login first.\n"
-        self._send(HTTPStatus.FORBIDDEN, body, {"Content-Type": "text/plain; charset=utf-8"})
+        body = target.read_bytes()
+        etag = '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
+        headers = {"Content-Type": publish.content_type(key), "Cache-Control": publish.cache_control(key), "ETag": etag}
+        if etag in [tag.strip() for tag in (self.headers.get("If-None-Match") or "").split(",")]:
+            self._send(HTTPStatus.NOT_MODIFIED, b"", headers)
+            return
+        self._send(HTTPStatus.OK, body, headers)
 
     # --- /auth and /api, in process ----------------------------------------------------------
 
@@ -244,26 +265,23 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
         self._send(response["statusCode"], payload if isinstance(payload, bytes) else payload.encode(), out_headers)
 
     def _send(self, status: int, body: bytes, headers: Mapping[str, str | list[str]]) -> None:
+        single = {name: value for name, value in headers.items() if isinstance(value, str)}
+        multiple = {name: value for name, value in headers.items() if not isinstance(value, str)}
+        # Every answer passes the stack's response headers policy, as CloudFront applies it.
+        final: dict[str, str | list[str]] = {
+            **apply_headers(single, self.server.header_rules, self.server.removed_headers),
+            **multiple,
+        }
         self.send_response(status)
-        for name, value in headers.items():
+        for name, value in final.items():
             if name.lower() == "content-length":
                 continue
             for item in value if isinstance(value, list) else [value]:
                 self.send_header(name, item)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and status != HTTPStatus.NOT_MODIFIED:
             self.wfile.write(body)
-
-    # --- static pages ------------------------------------------------------------------------
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        page = self.server.root / "404.html"
-        if code == HTTPStatus.NOT_FOUND and page.is_file():
-            # As CloudFront's custom error response does: the hub's own 404 page.
-            self._send(code, page.read_bytes(), {"Content-Type": "text/html; charset=utf-8"})
-            return
-        super().send_error(code, message, explain)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)

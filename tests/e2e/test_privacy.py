@@ -35,7 +35,7 @@ def test_no_page_of_the_hub_leaks_without_a_session(built_hub: Path, hub_url: st
             page = visitor.get(hub_url + url, headers=NAVIGATE, allow_redirects=False)
             asset = visitor.get(hub_url + url, headers=SUBRESOURCE, allow_redirects=False)
             opened = (
-                page.status_code != 303
+                page.status_code != 302
                 or page.headers["Location"] != f"/auth/login?next={quote(url, safe='')}"
                 or page.content != b""
                 or asset.status_code != 403
