@@ -66,12 +66,14 @@ package: build
 	$(BIN)/python -m deploy package
 
 # make deploy STAGE=prod [DRY_RUN=1]: validate and build the hub, package, update the stack, publish.
+STAGES ?= infra/stages
 deploy: $(STAMP)
-	$(BIN)/python -m deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m deploy deploy --stage "$(STAGE)" --stages "$(STAGES)" --content "$(CONTENT)" $(if $(DRY_RUN),--dry-run) $(ARGS)
 
 # make secrets STAGE=prod [CLIENT_SECRET_FILE=path]: create or rotate the stage's secret.
 secrets: $(STAMP)
-	$(BIN)/python -m deploy secrets --stage "$(STAGE)" $(if $(CLIENT_SECRET_FILE),--client-secret-file "$(CLIENT_SECRET_FILE)")
+	$(BIN)/python -m deploy secrets --stage "$(STAGE)" --stages "$(STAGES)" \
+		$(if $(CLIENT_SECRET_FILE),--client-secret-file "$(CLIENT_SECRET_FILE)")
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,11 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     to_aws.add_argument("--stage", default="")
     to_aws.add_argument("--dry-run", action="store_true", help="show the change set and the hub sync; change nothing")
     to_aws.add_argument("--content", type=Path, default=REPO / "site")
-    to_aws.add_argument("--stages", type=Path, default=REPO / "infra" / "stages", help=argparse.SUPPRESS)
+    to_aws.add_argument("--build", type=Path, default=REPO / "build", help="where the hub and artefacts are built")
+    to_aws.add_argument("--stages", type=Path, default=REPO / "infra" / "stages", help="folder of stage files")
     keys = commands.add_parser("secrets", help="create or rotate the stage's secret")
     keys.add_argument("--stage", default="")
     keys.add_argument("--client-secret-file", type=Path, default=None)
-    keys.add_argument("--stages", type=Path, default=REPO / "infra" / "stages", help=argparse.SUPPRESS)
+    keys.add_argument("--stages", type=Path, default=REPO / "infra" / "stages", help="folder of stage files")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -43,7 +44,7 @@ def _run(args: argparse.Namespace) -> int:
     from deploy.aws import Aws
     from deploy.stage import load_stage
 
-    build = REPO / "build"
+    build = getattr(args, "build", REPO / "build")
     if args.command == "package":
         from deploy.package import main as package_main
 

@@ -201,6 +201,7 @@ def deploy(
     values = stack_values(stage, stored, known_origin(stage, outputs))
     kind = "UPDATE" if exists else "CREATE"
     tags = {"commons:stage": stage.name}
+    role = stage.cloudformation_role_arn
 
     if dry_run:
         template_url = None
@@ -217,6 +218,7 @@ def deploy(
             template_url=template_url,
             template_body=None if template_url else template.body,
             tags=tags,
+            role_arn=role,
         )
         _show_changes(change_set, say)
         stack.discard(cloudformation, change_set)
@@ -230,7 +232,7 @@ def deploy(
     _upload_once(s3, bucket, template.key, template.body.encode())
     template_url = _url(s3, bucket, template.key)
     change_set = stack.create_change_set(
-        cloudformation, stage.stack_name, kind=kind, values=values, template_url=template_url, tags=tags
+        cloudformation, stage.stack_name, kind=kind, values=values, template_url=template_url, tags=tags, role_arn=role
     )
     _show_changes(change_set, say)
     if not change_set.empty:
@@ -241,7 +243,13 @@ def deploy(
         # Without a domain, the functions learn the distribution's own domain once it exists.
         values["PublicOrigin"] = origin
         second = stack.create_change_set(
-            cloudformation, stage.stack_name, kind="UPDATE", values=values, template_url=template_url, tags=tags
+            cloudformation,
+            stage.stack_name,
+            kind="UPDATE",
+            values=values,
+            template_url=template_url,
+            tags=tags,
+            role_arn=role,
         )
         _show_changes(second, say)
         if not second.empty:

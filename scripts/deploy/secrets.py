@@ -217,6 +217,7 @@ def run(aws: Aws, stage: Stage, client_secret: str | None, *, now: float | None 
         kind="UPDATE",
         values=stored.parameters(),
         keep=frozenset(stack.parameters(cloudformation, stage.stack_name)) - set(SECRET_PARAMETERS),
+        role_arn=stage.cloudformation_role_arn,
     )
     if not change_set.empty:
         stack.execute(cloudformation, change_set)

@@ -111,6 +111,7 @@ def create_change_set(
     template_body: str | None = None,
     keep: frozenset[str] = frozenset(),
     tags: Mapping[str, str] | None = None,
+    role_arn: str = "",
     poll_seconds: float = 5,
 ) -> ChangeSet:
     """Make a change set and wait for it. Without a template URL or body it reuses the stack's; `keep`
@@ -134,6 +135,8 @@ def create_change_set(
         arguments["TemplateBody"] = template_body
     else:
         arguments["UsePreviousTemplate"] = True
+    if role_arn:
+        arguments["RoleARN"] = role_arn
     if tags:
         arguments["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
     try:

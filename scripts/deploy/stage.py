@@ -20,6 +20,7 @@ STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _CERTIFICATE = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$")
 IDENTITY_CLAIMS = ("email", "preferred_username", "upn")
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
@@ -60,6 +61,7 @@ FIELDS = frozenset(
         "alarm_email",
         "log_retention_days",
         "price_class",
+        "cloudformation_role_arn",
     }
 )
 IGNORED = frozenset({"$schema", "$comment"})
@@ -79,6 +81,8 @@ class Stage:
     alarm_email: str = ""
     log_retention_days: int = 90
     price_class: str = "PriceClass_100"
+    # The role CloudFormation acts as, so that the deployer itself needs few permissions.
+    cloudformation_role_arn: str = ""
 
     @property
     def stack_name(self) -> str:
@@ -185,6 +189,9 @@ def parse_stage(name: str, document: Any, shown: str) -> Stage:
     price_class = text("price_class") or "PriceClass_100"
     if price_class not in PRICE_CLASSES:
         problems.append(f"price_class must be one of {', '.join(PRICE_CLASSES)}")
+    role = text("cloudformation_role_arn")
+    if role and not _ROLE.fullmatch(role):
+        problems.append("cloudformation_role_arn must be an IAM role ARN")
     if problems:
         raise DeployError(f"{shown}: " + "; ".join(problems))
     return Stage(
@@ -200,4 +207,5 @@ def parse_stage(name: str, document: Any, shown: str) -> Stage:
         alarm_email=alarm_email,
         log_retention_days=int(retention),
         price_class=price_class,
+        cloudformation_role_arn=role,
     )

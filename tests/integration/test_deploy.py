@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -122,11 +124,11 @@ class Run:
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(self.built_hub, out)
 
-    def __call__(self, target: Stage, *, dry_run: bool = False) -> str:
+    def __call__(self, target: Stage, *, dry_run: bool = False, aws: Aws | None = None) -> str:
         self.said.clear()
         return deploy(
             target,
-            Aws(target.region),
+            aws or Aws(target.region),
             dry_run=dry_run,
             content=REPO / "site",
             hub=self.hub,
@@ -272,6 +274,20 @@ def test_changed_code_and_settings_are_an_update(moto: str, run: Run, tmp_path: 
     assert "  modify               APIHandler (AWS::Serverless::Function)" in run.said
     parameters = stack_parameters()
     assert parameters["AlarmEmail"] == "it@example.com" and parameters["SessionLifetimeHours"] == "8"
+
+
+def test_cloudformation_acts_as_the_stages_role_when_it_names_one(moto: str, run: Run) -> None:
+    role = f"arn:aws:iam::{ACCOUNT}:role/commons-cloudformation"
+    target = stage(cloudformation_role_arn=role)
+    aws = Aws(REGION)
+    secrets.run(aws, target, "from-the-idp")
+    sent: list[dict[str, Any]] = []
+    aws.client("cloudformation").meta.events.register(
+        "provide-client-params.cloudformation.CreateChangeSet", lambda params, **_: sent.append(dict(params))
+    )
+    with pytest.raises(DeployError, match="has no output HubBucketName"):
+        run(target, aws=aws)
+    assert sent and all(request["RoleARN"] == role for request in sent)
 
 
 def test_a_dry_run_shows_the_change_set_and_the_sync_and_changes_nothing(moto: str, run: Run, tmp_path: Path) -> None:
@@ -530,3 +546,34 @@ def test_content_that_fails_validation_is_never_published(moto: str, stages: Pat
     assert_refused(result, "does not pass make validate (problems above): nothing was deployed")
     assert f"{person.name}" in result.stdout + result.stderr
     assert client("cloudformation").list_stacks()["StackSummaries"] == []
+
+
+def test_the_guides_first_deploy_commands_run(moto: str, tmp_path: Path) -> None:
+    """docs/deploy.md's `make secrets` and dry run, as written, with the guide's stage file; only
+    the paths (stage folder, client secret, build folder) point into the test's own folder."""
+    guide = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    stage_file = re.search(r"<!-- example: infra/stages/prod.json -->\n```json\n(.*?)```", guide, re.S)
+    assert stage_file is not None
+    folder = tmp_path / "stages"
+    folder.mkdir()
+    (folder / "prod.json").write_text(stage_file[1])
+    (tmp_path / "client-secret").write_text("from-the-idp\n")
+    steps = guide.split("## The first deploy, step by step", 1)[1].split("\n## ", 1)[0]
+    shown = re.findall(r"```sh\n\s*(make [^\n]*?)\s*\n\s*```", steps)
+    assert shown == [
+        "make secrets STAGE=prod CLIENT_SECRET_FILE=~/commons-client-secret",
+        "make deploy STAGE=prod DRY_RUN=1",
+        "make deploy STAGE=prod",
+    ]
+    outputs = []
+    for line in shown[:2]:
+        argv = shlex.split(line.replace("~/commons-client-secret", str(tmp_path / "client-secret")))
+        argv += [f"STAGES={folder}", f"ARGS=--build {tmp_path / 'build'}", "--no-print-directory", "-s"]
+        result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout)
+    assert "created secret commons/prod; make deploy STAGE=prod puts it to use" in outputs[0]
+    assert "from-the-idp" not in "".join(outputs)
+    assert "stack commons-prod: create, " in outputs[1] and outputs[1].rstrip().endswith("dry run: nothing was changed")
+    with pytest.raises(ClientError, match="does not exist"):
+        boto3.client("cloudformation", region_name="eu-west-1").describe_stacks(StackName="commons-prod")
