@@ -49,7 +49,8 @@ def one_person_sync(work: Path, hub: Path) -> None:
     edited = work / "hub-edited"
     _build(content, edited)
 
-    aws = local_aws.start(output=subprocess.DEVNULL)
+    log = (work / "moto.log").open("wb")
+    aws = local_aws.start(output=log)
     try:
         kw = {"endpoint_url": aws.endpoint, "region_name": "us-east-1"}
         kw |= {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
@@ -68,6 +69,7 @@ def one_person_sync(work: Path, hub: Path) -> None:
         second = publish.publish(s3, cloudfront, "hub", distribution, edited)
     finally:
         aws.stop()
+        log.close()
     keys = second.plan.changed_keys
     print(f"  {person.name}: {', '.join(keys)}", file=sys.stderr, flush=True)
     report("deploy_sync_one_person_files", len(keys), "files")
