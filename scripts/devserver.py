@@ -44,10 +44,10 @@ for _path in (REPO / "functions", REPO / "scripts"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from chalicelib import cloudfront  # noqa: E402
+from chalicelib.auth import cloudfront  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
-from chalicelib.cookies import parse_cookie_header  # noqa: E402
 from chalicelib.errors import CloudFrontCookieError  # noqa: E402
+from chalicelib.web.cookies import parse_cookie_header  # noqa: E402
 from deploy import publish  # noqa: E402
 from deploy.template import apply_headers, removed_headers, security_headers  # noqa: E402
 from edge_function import EdgeResponse, ViewerRequestFunction  # noqa: E402

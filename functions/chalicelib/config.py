@@ -2,7 +2,7 @@
 
 Secrets (client secret, session keys, CloudFront private key) come from the deploy environment,
 never from `.chalice/config.json`. README.md lists every variable: sign-in's in section "Sign-in",
-and those read by `posts_settings` in section "Posts, replies and reactions".
+and those read by `posts.config` in section "Posts, replies and reactions".
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from chalicelib._encoding import b64url_decode
 from chalicelib.errors import ConfigError
-from chalicelib.posts_settings import PostsSettings
+from chalicelib.posts.config import PostsSettings
 
 IDENTITY_CLAIMS = ("email", "preferred_username", "upn")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})

@@ -13,16 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib import secret_store
-from chalicelib.cloudfront import CloudFrontSigner
+from chalicelib.auth.cloudfront import CloudFrontSigner
+from chalicelib.auth.oidc import AuthlibTokenExchange, FetchJson, OpenIDProvider, TokenExchange, fetch_json
+from chalicelib.auth.sessions import SessionSigner
+from chalicelib.auth.signin_state import TransactionSealer
 from chalicelib.config import Settings
-from chalicelib.cookies import CookiePolicy
-from chalicelib.cursors import CursorSigner
 from chalicelib.directory import Directory
-from chalicelib.oidc import AuthlibTokenExchange, FetchJson, OpenIDProvider, TokenExchange, fetch_json
-from chalicelib.ratelimit import WriteLimiter
-from chalicelib.sessions import SessionSigner
-from chalicelib.store import Store
-from chalicelib.transactions import TransactionSealer
+from chalicelib.posts.cursors import CursorSigner
+from chalicelib.posts.persistence.store import Store
+from chalicelib.posts.ratelimit import WriteLimiter
+from chalicelib.web.cookies import CookiePolicy
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,9 @@ for _path in (REPO / "functions", REPO / "scripts"):
         sys.path.insert(0, str(_path))
 
 import local_aws  # noqa: E402
+from chalicelib.auth.sessions import COOKIE, Session, SessionSigner  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.runtime import Services  # noqa: E402
-from chalicelib.sessions import COOKIE, Session, SessionSigner  # noqa: E402
 from processes import free_port  # noqa: E402
 
 HANDLER_RUNS = 150

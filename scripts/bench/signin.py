@@ -72,10 +72,10 @@ def callback_p50_ms(runs: int = CALLBACK_RUNS) -> float:
     from joserfc.jwk import RSAKey
 
     import app
-    from chalicelib import transactions
+    from chalicelib.auth import signin_state
+    from chalicelib.auth.signin_state import Transaction
     from chalicelib.config import Settings
     from chalicelib.runtime import Services, install
-    from chalicelib.transactions import Transaction
 
     issuer = "https://login.example.com"
     provider_key = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"})
@@ -123,7 +123,7 @@ def callback_p50_ms(runs: int = CALLBACK_RUNS) -> float:
             tokens[code] = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, provider_key)
             sealed = services.transactions.seal(Transaction(state, nonce, "v" * 64, "/teams/platform/", now + 600))
             query = {"code": [code], "state": [state], "iss": [issuer]}
-            events.append(_event(query, f"__Secure-{transactions.COOKIE}={sealed}"))
+            events.append(_event(query, f"__Secure-{signin_state.COOKIE}={sealed}"))
         timings: list[float] = []
         for i, event in enumerate(events):
             started = time.perf_counter()

@@ -24,9 +24,9 @@ from joserfc.jwk import RSAKey
 import dev_idp
 import devserver
 import local_aws
+from chalicelib.auth.sessions import COOKIE, Session, SessionSigner
 from chalicelib.config import Settings
 from chalicelib.runtime import Services, install
-from chalicelib.sessions import COOKIE, Session, SessionSigner
 from tests.conftest import free_port
 
 PEOPLE = {

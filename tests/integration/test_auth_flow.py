@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
-from chalicelib import cloudfront
+from chalicelib.auth import cloudfront
 from tests.integration.conftest import Stack
 
 TWELVE_HOURS = 12 * 3600

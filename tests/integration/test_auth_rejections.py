@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from chalicelib import cloudfront
-from chalicelib.cloudfront import CloudFrontSigner
+from chalicelib.auth import cloudfront
+from chalicelib.auth.cloudfront import CloudFrontSigner
+from chalicelib.auth.sessions import Session, SessionSigner
+from chalicelib.auth.signin_state import Transaction, TransactionSealer
 from chalicelib.config import SessionKey
-from chalicelib.sessions import Session, SessionSigner
-from chalicelib.transactions import Transaction, TransactionSealer
 from tests.integration.conftest import Stack
 
 ID_TOKEN_TITLE = "The identity provider&#x27;s answer could not be trusted"

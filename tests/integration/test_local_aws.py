@@ -8,8 +8,8 @@ import uuid
 from pathlib import Path
 
 import local_aws
-from chalicelib.posts_settings import PostsSettings
-from chalicelib.store import Store
+from chalicelib.posts.config import PostsSettings
+from chalicelib.posts.persistence.store import Store
 
 
 def test_data_survives_a_restart_and_the_recording_keeps_only_writes(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ import random
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib import posts, reactions
-from chalicelib.actors import Actor
+from chalicelib.posts import authoring, reactions
+from chalicelib.posts.actors import Actor
 from chalicelib.runtime import services
 from tests.integration.conftest import Stack
 from tests.integration.posts_client import Person
@@ -21,7 +21,7 @@ TOGGLES_EACH = 10
 def test_concurrent_toggles_end_with_counts_equal_to_the_stored_reactions(hub: Stack) -> None:
     current = services()
     author = Actor("jane.doe", "Jane Doe", frozenset())
-    post = posts.create_post(
+    post = authoring.create_post(
         current.store, current.directory, author, "platform", "Toggle storm", str(uuid.uuid4())
     ).post
     chooser = random.Random(4)  # noqa: S311 (a repeatable load, not a secret)
@@ -38,7 +38,7 @@ def test_concurrent_toggles_end_with_counts_equal_to_the_stored_reactions(hub: S
     with ThreadPoolExecutor(max_workers=16) as pool:
         finals = dict(zip(plans, pool.map(run, plans), strict=True))
 
-    stored = posts.get_post(current.store, post.id)
+    stored = authoring.get_post(current.store, post.id)
     for kind in reactions.KINDS:
         assert stored.reaction_count(kind) == len(stored.reactors(kind)), kind
     assert stored.reactors("thanks") == {handle for handle, on in finals.items() if on}

@@ -8,7 +8,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from chalicelib.sessions import COOKIE
+from chalicelib.auth.sessions import COOKIE
 from tests.conftest import REPO
 from tests.integration.conftest import Stack
 from tests.integration.posts_client import Person
@@ -24,7 +24,7 @@ def _section() -> str:
 
 
 def test_every_posts_setting_is_documented() -> None:
-    source = (REPO / "functions" / "chalicelib" / "posts_settings.py").read_text()
+    source = (REPO / "functions" / "chalicelib" / "posts" / "config.py").read_text()
     names = sorted(set(re.findall(r'"((?:COMMONS|AWS)_[A-Z_]+)"', source)))
     assert "COMMONS_TABLE" in names
     for name in names:

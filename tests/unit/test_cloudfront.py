@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from chalicelib import cloudfront
-from chalicelib.cloudfront import CloudFrontSigner, verify_signed_cookies
+from chalicelib.auth import cloudfront
+from chalicelib.auth.cloudfront import CloudFrontSigner, verify_signed_cookies
 from chalicelib.errors import CloudFrontCookieError
 
 NOW = 1_800_000_000

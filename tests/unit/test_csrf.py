@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.csrf import check_same_origin
 from chalicelib.errors import CrossOriginError
+from chalicelib.web.csrf import check_same_origin
 
 HUB = "https://hub.example.com"
 

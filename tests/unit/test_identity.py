@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.auth.identity import identify
 from chalicelib.directory import Directory, DirectoryError
 from chalicelib.errors import EmailNotVerifiedError, IdentityError
-from chalicelib.identity import identify
 
 PEOPLE = {
     "jane.doe": {"name": "Jane Doe", "email": "Jane.Doe@example.com", "title": "Engineer", "team": "platform"},

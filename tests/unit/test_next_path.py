@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import UnsafeNextError
-from chalicelib.next_path import safe_next_path
+from chalicelib.web.next_path import safe_next_path
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from chalicelib.auth.oidc import JWKS_REFETCH_SECONDS, OpenIDProvider
 from chalicelib.errors import ConfigError, IdTokenError
-from chalicelib.oidc import JWKS_REFETCH_SECONDS, OpenIDProvider
 
 ISSUER = "https://login.example.com"
 CLIENT = "commons"

@@ -8,7 +8,8 @@ import json
 from openapi_spec_validator import validate
 
 import app
-from chalicelib import openapi, web
+from chalicelib import web
+from chalicelib.posts import openapi
 
 
 def _routed() -> dict[str, set[str]]:

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from chalicelib import editing, moderation, outcomes, posts, reactions
-from chalicelib.actors import Actor
 from chalicelib.directory import Directory
 from chalicelib.errors import (
     NotStewardError,
@@ -21,8 +19,10 @@ from chalicelib.errors import (
     StaleVersionError,
     UnknownPostError,
 )
-from chalicelib.posts_settings import PostsSettings
-from chalicelib.store import Store
+from chalicelib.posts import authoring, editing, moderation, outcomes, reactions
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.config import PostsSettings
+from chalicelib.posts.persistence.store import Store
 
 JANE = Actor("jane.doe", "Jane Doe", frozenset({"platform"}))
 LEE = Actor("lee.park", "Lee Park", frozenset())
@@ -56,41 +56,41 @@ def key() -> str:
 
 def test_a_create_is_idempotent_and_rate_limited_in_its_transaction(store: Store, directory: Directory) -> None:
     clock = lambda: WEEK_1  # noqa: E731
-    first = posts.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock)
-    again = posts.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock)
+    first = authoring.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock)
+    again = authoring.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock)
     assert again.replayed and again.post.id == first.post.id and not first.replayed
-    posts.create_post(store, directory, JANE, "platform", "two", key(), clock=clock)
-    posts.create_post(store, directory, JANE, "platform", "three", key(), clock=clock)
+    authoring.create_post(store, directory, JANE, "platform", "two", key(), clock=clock)
+    authoring.create_post(store, directory, JANE, "platform", "three", key(), clock=clock)
     with pytest.raises(RateLimitedError):
-        posts.create_post(store, directory, JANE, "platform", "four", key(), clock=clock)
+        authoring.create_post(store, directory, JANE, "platform", "four", key(), clock=clock)
     # Another minute, another bucket; a replay is never limited.
-    posts.create_post(store, directory, JANE, "platform", "later", key(), clock=lambda: WEEK_1 + 60)
-    assert posts.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock).replayed
+    authoring.create_post(store, directory, JANE, "platform", "later", key(), clock=lambda: WEEK_1 + 60)
+    assert authoring.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock).replayed
 
 
 def test_replies_go_one_level_deep_and_not_under_closed_posts(store: Store, directory: Directory) -> None:
-    root = posts.create_post(store, directory, JANE, "platform", "root", key()).post
-    reply = posts.create_reply(store, directory, LEE, root.id, "reply", key(), space_hint="platform").post
+    root = authoring.create_post(store, directory, JANE, "platform", "root", key()).post
+    reply = authoring.create_reply(store, directory, LEE, root.id, "reply", key(), space_hint="platform").post
     with pytest.raises(ReplyDepthError):
-        posts.create_reply(store, directory, LEE, reply.id, "deeper", key(), space_hint="platform")
+        authoring.create_reply(store, directory, LEE, reply.id, "deeper", key(), space_hint="platform")
     editing.delete(store, JANE, root.id)
     with pytest.raises(PostClosedError):
-        posts.create_reply(store, directory, LEE, root.id, "late", key(), space_hint="platform")
+        authoring.create_reply(store, directory, LEE, root.id, "late", key(), space_hint="platform")
     with pytest.raises(UnknownPostError):
-        posts.create_reply(store, directory, LEE, "01J00000000000000000000000", "x", key())
-    thread_root, replies = posts.thread(store, root.id)
+        authoring.create_reply(store, directory, LEE, "01J00000000000000000000000", "x", key())
+    thread_root, replies = authoring.thread(store, root.id)
     assert thread_root.deleted and thread_root.reply_count == 1 and [r.id for r in replies] == [reply.id]
 
 
 def test_edits_lock_optimistically(store: Store, directory: Directory) -> None:
-    post = posts.create_post(store, directory, JANE, "platform", "v1", key()).post
+    post = authoring.create_post(store, directory, JANE, "platform", "v1", key()).post
     assert editing.edit(store, directory, JANE, post.id, "v2 @lee.park", 1).mentions == ["lee.park"]
     with pytest.raises(StaleVersionError):
         editing.edit(store, directory, JANE, post.id, "v3", 1)
 
 
 def test_only_stewards_hide(store: Store, directory: Directory) -> None:
-    post = posts.create_post(store, directory, LEE, "platform", "x", key()).post
+    post = authoring.create_post(store, directory, LEE, "platform", "x", key()).post
     with pytest.raises(NotStewardError):
         moderation.hide(store, LEE, post.id, "mine")
     assert moderation.hide(store, JANE, post.id, "off topic").hidden is not None
@@ -100,7 +100,7 @@ def test_only_stewards_hide(store: Store, directory: Directory) -> None:
 
 
 def test_unmarking_takes_the_outcome_off_the_week_it_was_counted_in(store: Store, directory: Directory) -> None:
-    post = posts.create_post(store, directory, LEE, "platform", "done", key()).post
+    post = authoring.create_post(store, directory, LEE, "platform", "done", key()).post
     assert outcomes.mark(store, directory, LEE, post.id, True, space_hint="platform", clock=lambda: WEEK_1)
     week = outcomes.iso_week(WEEK_1)
     assert outcomes.space_counts(store, directory, "platform").weeks == {week: 1}
@@ -113,7 +113,7 @@ def test_unmarking_takes_the_outcome_off_the_week_it_was_counted_in(store: Store
 
 
 def test_reaction_counts_follow_the_set(store: Store, directory: Directory) -> None:
-    post = posts.create_post(store, directory, JANE, "platform", "x", key()).post
+    post = authoring.create_post(store, directory, JANE, "platform", "x", key()).post
     assert reactions.toggle(store, LEE, post.id, "like", True).reaction_count("like") == 1
     assert reactions.toggle(store, LEE, post.id, "like", True).reaction_count("like") == 1
     after = reactions.toggle(store, LEE, post.id, "like", False)

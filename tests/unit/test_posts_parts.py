@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import forms
 from chalicelib.config import SessionKey
-from chalicelib.cursors import CursorSigner
-from chalicelib.editing import check_version
 from chalicelib.errors import (
     BadCursorError,
     InvalidInputError,
@@ -15,11 +12,14 @@ from chalicelib.errors import (
     PayloadTooLargeError,
     RateLimitedError,
 )
-from chalicelib.feeds import parse_limit
-from chalicelib.posts import check_idempotency_key, clean_body
-from chalicelib.posts_settings import PostsSettings
-from chalicelib.ratelimit import WriteLimiter, minute_bucket
-from chalicelib.web import Incoming
+from chalicelib.posts.authoring import check_idempotency_key, clean_body
+from chalicelib.posts.config import PostsSettings
+from chalicelib.posts.cursors import CursorSigner
+from chalicelib.posts.editing import check_version
+from chalicelib.posts.ratelimit import WriteLimiter, minute_bucket
+from chalicelib.posts.reading import parse_limit
+from chalicelib.web import forms
+from chalicelib.web.http import Incoming
 
 KEY = SessionKey("k1", b"s" * 32)
 LAST = {"pk": {"S": "POST#01J"}, "sk": {"S": "POST"}, "space_feed": {"S": "platform"}, "id": {"S": "01J"}}

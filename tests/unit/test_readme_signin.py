@@ -9,9 +9,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from chalicelib.cloudfront import CloudFrontSigner, verify_signed_cookies
+from chalicelib.auth.cloudfront import CloudFrontSigner, verify_signed_cookies
+from chalicelib.auth.sessions import Session, SessionSigner
 from chalicelib.config import Settings
-from chalicelib.sessions import Session, SessionSigner
 from tests.conftest import REPO
 
 SHELL = re.compile(r"```sh\n(.*?)```", re.S)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chalicelib.rendering import render
+from chalicelib.posts.rendering import render
 
 PEOPLE = {"jane.doe", "lee.park"}
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from chalicelib.auth.sessions import Session, SessionSigner
 from chalicelib.config import SessionKey
 from chalicelib.errors import SessionExpiredError, SessionInvalidError
-from chalicelib.sessions import Session, SessionSigner
 from chalicelib.signing import TokenSigner
 
 NOW = 1_800_000_000

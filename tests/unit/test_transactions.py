@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.auth.signin_state import Transaction, TransactionSealer
 from chalicelib.config import SessionKey
 from chalicelib.errors import IncompleteTransactionError, TransactionExpiredError, TransactionInvalidError
-from chalicelib.transactions import Transaction, TransactionSealer
 
 NOW = 1_800_000_000
 KEY = SessionKey("k1", b"k" * 32)

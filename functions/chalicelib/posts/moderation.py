@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.actors import Actor
 from chalicelib.errors import InvalidInputError, NotStewardError
-from chalicelib.posts import check_post_id, get_post, iso
-from chalicelib.store import Store, failed_condition
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.authoring import check_post_id, get_post, iso
+from chalicelib.posts.persistence.store import Store, failed_condition
 
 if TYPE_CHECKING:
-    from chalicelib.models import PostItem
+    from chalicelib.posts.persistence.dynamodb import PostItem
 
 MAX_REASON = 500
 # DynamoDB allows at most 100 operands in IN; a steward of more spaces is checked after a read.

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.actors import Actor
 from chalicelib.directory import Directory
-from chalicelib.reactions import KINDS
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.reactions import KINDS
 
 if TYPE_CHECKING:
-    from chalicelib.models import PostItem
+    from chalicelib.posts.persistence.dynamodb import PostItem
 
 
 def author(directory: Directory, handle: str) -> dict[str, str]:

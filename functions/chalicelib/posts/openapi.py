@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.web import Incoming, Outgoing, json_body
+from chalicelib.web.http import Incoming, Outgoing, json_body
 
 _REF = "#/components/schemas/"
 

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import StorageUnavailableError
-from chalicelib.posts_settings import PostsSettings
+from chalicelib.posts.config import PostsSettings
 
 if TYPE_CHECKING:
     from pynamodb.exceptions import TransactWriteError
@@ -30,9 +30,9 @@ class Store:
         self.settings = settings
 
     def models(self) -> ModuleType:
-        """`chalicelib.models`, pointed at this store's table."""
+        """`posts.persistence.dynamodb`, pointed at this store's table."""
         global _bound
-        from chalicelib import models
+        from chalicelib.posts.persistence import dynamodb as models
 
         if _bound != self.settings:
             with _bind_lock:

@@ -19,8 +19,8 @@ from chalicelib.errors import (
     UnsafeReturnError,
     UnsupportedMediaTypeError,
 )
-from chalicelib.next_path import safe_next_path
-from chalicelib.web import FORM_TYPE, Incoming, Outgoing, json_body, redirect
+from chalicelib.web.http import FORM_TYPE, Incoming, Outgoing, json_body, redirect
+from chalicelib.web.next_path import safe_next_path
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_TYPE = "application/json"

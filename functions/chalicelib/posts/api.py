@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from chalicelib import editing, feeds, forms, moderation, outcomes, posts, reactions, shapes
-from chalicelib.actors import Actor
+from chalicelib.auth.signin import current_session
 from chalicelib.errors import UnknownPostError
+from chalicelib.posts import authoring, editing, moderation, outcomes, reactions, reading, shapes
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.persistence.store import storage_errors
 from chalicelib.runtime import Services
-from chalicelib.signin import current_session
-from chalicelib.store import storage_errors
-from chalicelib.web import Incoming, Outgoing, json_body
+from chalicelib.web import forms
+from chalicelib.web.http import Incoming, Outgoing, json_body
 
 if TYPE_CHECKING:
-    from chalicelib.models import PostItem
+    from chalicelib.posts.persistence.dynamodb import PostItem
 
 BODY = frozenset({"body"})
 REPLY = frozenset({"body", "space"})
@@ -51,9 +52,9 @@ def _writer(incoming: Incoming, services: Services, allowed: frozenset[str]) -> 
 def space_posts(incoming: Incoming, services: Services) -> Outgoing:
     actor = actor_of(incoming, services)
     slug = incoming.path_params["slug"]
-    limit = feeds.parse_limit(incoming.param("limit"))
+    limit = reading.parse_limit(incoming.param("limit"))
     with storage_errors():
-        page = feeds.space_feed(
+        page = reading.space_feed(
             services.store, services.directory, services.cursors, actor, slug, incoming.param("cursor"), limit
         )
     return json_body(
@@ -67,9 +68,9 @@ def space_posts(incoming: Incoming, services: Services) -> Outgoing:
 
 def org_posts(incoming: Incoming, services: Services) -> Outgoing:
     actor = actor_of(incoming, services)
-    limit = feeds.parse_limit(incoming.param("limit"))
+    limit = reading.parse_limit(incoming.param("limit"))
     with storage_errors():
-        page = feeds.org_feed(services.store, services.cursors, actor, incoming.param("cursor"), limit)
+        page = reading.org_feed(services.store, services.cursors, actor, incoming.param("cursor"), limit)
     return json_body(
         {"posts": [shapes.post(item, actor, services.directory) for item in page.posts], "next": page.next}
     )
@@ -78,9 +79,9 @@ def org_posts(incoming: Incoming, services: Services) -> Outgoing:
 def person_posts(incoming: Incoming, services: Services) -> Outgoing:
     actor = actor_of(incoming, services)
     handle = incoming.path_params["handle"]
-    limit = feeds.parse_limit(incoming.param("limit"))
+    limit = reading.parse_limit(incoming.param("limit"))
     with storage_errors():
-        page = feeds.person_feed(
+        page = reading.person_feed(
             services.store, services.directory, services.cursors, actor, handle, incoming.param("cursor"), limit
         )
     person = shapes.author(services.directory, handle)
@@ -98,11 +99,11 @@ def open_thread(services: Services, post_id: str, viewer: Actor) -> tuple[PostIt
     to them, and so is a reply under one (which costs a read of its parent, on that path only)."""
 
     def hidden(item: PostItem) -> bool:
-        return not feeds.visible(item, viewer) and not item.deleted
+        return not reading.visible(item, viewer) and not item.deleted
 
     with storage_errors():
-        root, replies = posts.thread(services.store, post_id)
-        if hidden(root) or (root.parent and hidden(posts.get_post(services.store, root.parent))):
+        root, replies = authoring.thread(services.store, post_id)
+        if hidden(root) or (root.parent and hidden(authoring.get_post(services.store, root.parent))):
             raise UnknownPostError(f"{root.id} is hidden from {viewer.handle}")
     return root, replies
 
@@ -113,7 +114,9 @@ def post_thread(incoming: Incoming, services: Services) -> Outgoing:
     return json_body(
         {
             "post": shapes.post(root, actor, services.directory),
-            "replies": [shapes.post(item, actor, services.directory) for item in replies if feeds.visible(item, actor)],
+            "replies": [
+                shapes.post(item, actor, services.directory) for item in replies if reading.visible(item, actor)
+            ],
         }
     )
 
@@ -148,7 +151,7 @@ def create_post(incoming: Incoming, services: Services) -> Outgoing:
     actor, submission = _writer(incoming, services, BODY)
     slug = incoming.path_params["slug"]
     with storage_errors():
-        created = posts.create_post(
+        created = authoring.create_post(
             services.store,
             services.directory,
             actor,
@@ -164,7 +167,7 @@ def create_reply(incoming: Incoming, services: Services) -> Outgoing:
     actor, submission = _writer(incoming, services, REPLY)
     parent = incoming.path_params["id"]
     with storage_errors():
-        created = posts.create_reply(
+        created = authoring.create_reply(
             services.store,
             services.directory,
             actor,
@@ -178,7 +181,7 @@ def create_reply(incoming: Incoming, services: Services) -> Outgoing:
 
 
 def _created(
-    submission: forms.Submission, created: posts.Created, actor: Actor, services: Services, *, back: str
+    submission: forms.Submission, created: authoring.Created, actor: Actor, services: Services, *, back: str
 ) -> Outgoing:
     document = {"post": shapes.post(created.post, actor, services.directory)}
     out = forms.done(submission, document, status=201, back=back, anchor=f"post-{created.post.id}")

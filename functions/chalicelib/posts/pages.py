@@ -15,16 +15,16 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from chalicelib import feeds, shapes
-from chalicelib.actors import Actor
-from chalicelib.posts_api import actor_of, open_thread, space_page_path, thread_page_path
-from chalicelib.reactions import KINDS
+from chalicelib.posts import reading, shapes
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.api import actor_of, open_thread, space_page_path, thread_page_path
+from chalicelib.posts.persistence.store import storage_errors
+from chalicelib.posts.reactions import KINDS
 from chalicelib.runtime import Services
-from chalicelib.store import storage_errors
-from chalicelib.web import Incoming, Outgoing
+from chalicelib.web.http import Incoming, Outgoing
 
 if TYPE_CHECKING:
-    from chalicelib.models import PostItem
+    from chalicelib.posts.persistence.dynamodb import PostItem
 
 LABELS = {"like": "\U0001f44d Like", "celebrate": "\U0001f389 Celebrate", "thanks": "\U0001f64f Thanks"}
 LABELS["insightful"] = "\U0001f4a1 Insightful"
@@ -179,7 +179,7 @@ def _post(item: PostItem, viewer: Actor, services: Services, here: str, *, full:
     return f'<article id="post-{escape(item.id)}">{"".join(parts)}</article>'
 
 
-def _feed(page: feeds.Page, viewer: Actor, services: Services, here: str, base: str) -> str:
+def _feed(page: reading.Page, viewer: Actor, services: Services, here: str, base: str) -> str:
     items = "".join(_post(item, viewer, services, here, full=False) for item in page.posts) or "<p>No posts yet.</p>"
     if page.next:
         items += f'<p><a href="{escape(base)}?{escape(urlencode({"cursor": page.next}))}">Older posts</a></p>'
@@ -191,14 +191,14 @@ def space_page(incoming: Incoming, services: Services) -> Outgoing:
     slug = incoming.path_params["slug"]
     here = _current(incoming)
     with storage_errors():
-        page = feeds.space_feed(
+        page = reading.space_feed(
             services.store,
             services.directory,
             services.cursors,
             viewer,
             slug,
             incoming.param("cursor"),
-            feeds.DEFAULT_LIMIT,
+            reading.DEFAULT_LIMIT,
         )
     space = shapes.space(services.directory, slug, viewer)
     head = (
@@ -220,7 +220,9 @@ def space_page(incoming: Incoming, services: Services) -> Outgoing:
 def org_page(incoming: Incoming, services: Services) -> Outgoing:
     viewer = actor_of(incoming, services)
     with storage_errors():
-        page = feeds.org_feed(services.store, services.cursors, viewer, incoming.param("cursor"), feeds.DEFAULT_LIMIT)
+        page = reading.org_feed(
+            services.store, services.cursors, viewer, incoming.param("cursor"), reading.DEFAULT_LIMIT
+        )
     return _page("All posts", _feed(page, viewer, services, _current(incoming), incoming.path))
 
 
@@ -228,14 +230,14 @@ def person_page(incoming: Incoming, services: Services) -> Outgoing:
     viewer = actor_of(incoming, services)
     handle = incoming.path_params["handle"]
     with storage_errors():
-        page = feeds.person_feed(
+        page = reading.person_feed(
             services.store,
             services.directory,
             services.cursors,
             viewer,
             handle,
             incoming.param("cursor"),
-            feeds.DEFAULT_LIMIT,
+            reading.DEFAULT_LIMIT,
         )
     person: dict[str, Any] = shapes.author(services.directory, handle)
     return _page(f"Posts by {person['name']}", _feed(page, viewer, services, _current(incoming), incoming.path))
@@ -245,7 +247,7 @@ def thread_page(incoming: Incoming, services: Services) -> Outgoing:
     viewer = actor_of(incoming, services)
     here = incoming.path
     root, replies = open_thread(services, incoming.path_params["id"], viewer)
-    shown = [reply for reply in replies if feeds.visible(reply, viewer) or reply.deleted]
+    shown = [reply for reply in replies if reading.visible(reply, viewer) or reply.deleted]
     body = _post(root, viewer, services, here, full=True)
     body += "".join(_post(reply, viewer, services, here, full=True) for reply in shown)
     title = "Reply" if root.parent else "Post"

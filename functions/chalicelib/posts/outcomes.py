@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.actors import Actor
 from chalicelib.directory import Directory
 from chalicelib.errors import (
     InvalidInputError,
@@ -24,11 +23,12 @@ from chalicelib.errors import (
     StorageUnavailableError,
     UnknownSpaceError,
 )
-from chalicelib.posts import check_post_id, get_post, iso
-from chalicelib.store import Store, cancellation_codes
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.authoring import check_post_id, get_post, iso
+from chalicelib.posts.persistence.store import Store, cancellation_codes
 
 if TYPE_CHECKING:
-    from chalicelib.models import OutcomeMark, PostItem
+    from chalicelib.posts.persistence.dynamodb import OutcomeMark, PostItem
 
 OUTCOMES_PK = "OUTCOMES"
 ORG_SK = "ORG"

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.actors import Actor
-from chalicelib.cursors import CursorSigner
 from chalicelib.directory import Directory
 from chalicelib.errors import InvalidInputError, UnknownPersonError, UnknownSpaceError
-from chalicelib.store import Store
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.cursors import CursorSigner
+from chalicelib.posts.persistence.store import Store
 
 if TYPE_CHECKING:
-    from chalicelib.models import PostItem
+    from chalicelib.posts.persistence.dynamodb import PostItem
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hmac
 import logging
 
-from chalicelib import cloudfront, pages, sessions, transactions
+from chalicelib.auth import cloudfront, sessions, signin_state
+from chalicelib.auth.identity import identify
+from chalicelib.auth.sessions import Session
+from chalicelib.auth.signin_state import Transaction
 from chalicelib.errors import (
     AuthorizationDeniedError,
     CodeRejectedError,
@@ -15,12 +18,10 @@ from chalicelib.errors import (
     StateMismatchError,
     TransactionMissingError,
 )
-from chalicelib.identity import identify
-from chalicelib.next_path import safe_next_path
 from chalicelib.runtime import Services
-from chalicelib.sessions import Session
-from chalicelib.transactions import Transaction
-from chalicelib.web import Incoming, Outgoing, html, redirect
+from chalicelib.web import pages
+from chalicelib.web.http import Incoming, Outgoing, html, redirect
+from chalicelib.web.next_path import safe_next_path
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +40,17 @@ def begin(incoming: Incoming, services: Services) -> Outgoing:
         nonce=generate_token(NONCE_LENGTH),
         code_verifier=generate_token(VERIFIER_LENGTH),
         next_path=next_path,
-        expires_at=int(services.clock()) + transactions.LIFETIME_SECONDS,
+        expires_at=int(services.clock()) + signin_state.LIFETIME_SECONDS,
     )
     location = services.provider.authorization_url(
         state=transaction.state, nonce=transaction.nonce, code_verifier=transaction.code_verifier
     )
     policy = services.cookies
     cookie = policy.set(
-        policy.name(transactions.COOKIE, path=transactions.COOKIE_PATH),
+        policy.name(signin_state.COOKIE, path=signin_state.COOKIE_PATH),
         services.transactions.seal(transaction),
-        max_age=transactions.LIFETIME_SECONDS,
-        path=transactions.COOKIE_PATH,
+        max_age=signin_state.LIFETIME_SECONDS,
+        path=signin_state.COOKIE_PATH,
     )
     return redirect(location, cookies=[cookie])
 
@@ -57,9 +58,9 @@ def begin(incoming: Incoming, services: Services) -> Outgoing:
 def complete(incoming: Incoming, services: Services) -> Outgoing:
     """`/auth/callback`: check everything, then set the session and CloudFront cookies."""
     policy = services.cookies
-    transaction_cookie = policy.name(transactions.COOKIE, path=transactions.COOKIE_PATH)
+    transaction_cookie = policy.name(signin_state.COOKIE, path=signin_state.COOKIE_PATH)
     # Whatever happens, this transaction is spent.
-    spent = policy.clear(transaction_cookie, path=transactions.COOKIE_PATH)
+    spent = policy.clear(transaction_cookie, path=signin_state.COOKIE_PATH)
     try:
         transaction = _transaction_for(incoming, services, transaction_cookie)
     except CommonsError as error:

@@ -9,19 +9,19 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.actors import Actor
 from chalicelib.directory import Directory
 from chalicelib.errors import InvalidInputError, NotYourPostError, PostClosedError, StaleVersionError
-from chalicelib.posts import check_post_id, clean_body, get_post, iso
-from chalicelib.rendering import render
-from chalicelib.store import Store, failed_condition
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.authoring import check_post_id, clean_body, get_post, iso
+from chalicelib.posts.persistence.store import Store, failed_condition
+from chalicelib.posts.rendering import render
 
 # Far above any real version, and far below DynamoDB's 38 digits: a larger number in the condition
 # would be a ValidationException (a 503), where it is plainly a bad request.
 MAX_VERSION = 2**53
 
 if TYPE_CHECKING:
-    from chalicelib.models import PostItem
+    from chalicelib.posts.persistence.dynamodb import PostItem
 
 
 def check_version(raw: Any) -> int:

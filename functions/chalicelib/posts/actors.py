@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.auth.sessions import Session
 from chalicelib.directory import Directory
 from chalicelib.errors import NotInDirectoryError
-from chalicelib.sessions import Session
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import pages
-from chalicelib.cookies import parse_cookie_header
-from chalicelib.csrf import check_same_origin
 from chalicelib.directory import DirectoryError
 from chalicelib.errors import (
     AuthorizationDeniedError,
@@ -37,6 +34,9 @@ from chalicelib.errors import (
     StorageUnavailableError,
     UnsupportedMediaTypeError,
 )
+from chalicelib.web import pages
+from chalicelib.web.cookies import parse_cookie_header
+from chalicelib.web.csrf import check_same_origin
 
 if TYPE_CHECKING:
     from chalice.app import Request, Response
@@ -174,7 +174,7 @@ def back_path(incoming: Incoming) -> str:
     Only ever a path on this origin."""
     from urllib.parse import parse_qs, urlsplit
 
-    from chalicelib.next_path import safe_next_path
+    from chalicelib.web.next_path import safe_next_path
 
     candidates: list[str] = []
     if incoming.media_type == FORM_TYPE and len(incoming.body) <= MAX_FORM_BYTES:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.auth.signin import current_session
 from chalicelib.runtime import Services
-from chalicelib.signin import current_session
-from chalicelib.web import Incoming, Outgoing, json_body
+from chalicelib.web.http import Incoming, Outgoing, json_body
 
 
 def me(incoming: Incoming, services: Services) -> Outgoing:

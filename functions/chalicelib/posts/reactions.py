@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.actors import Actor
 from chalicelib.errors import PostClosedError, UnknownPostError, UnknownReactionError
-from chalicelib.feeds import visible
-from chalicelib.posts import check_post_id, get_post
-from chalicelib.store import Store, failed_condition
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.authoring import check_post_id, get_post
+from chalicelib.posts.persistence.store import Store, failed_condition
+from chalicelib.posts.reading import visible
 
 if TYPE_CHECKING:
-    from chalicelib.models import PostItem
+    from chalicelib.posts.persistence.dynamodb import PostItem
 
 KINDS = ("like", "celebrate", "thanks", "insightful")
 

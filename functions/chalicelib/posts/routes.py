@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import html_feed, openapi, posts_api
+from chalicelib.posts import api, openapi, pages
 from chalicelib.routing import Action, respond
 
 posts = Blueprint(__name__)
@@ -38,22 +38,22 @@ def _write(path: str, action: Action) -> None:
 
 
 _read("/api/openapi.json", openapi.document)
-_read("/api/feed", posts_api.org_posts)
-_read("/api/outcomes", posts_api.org_outcomes)
-_read("/api/spaces/{slug}/posts", posts_api.space_posts)
-_write("/api/spaces/{slug}/posts", posts_api.create_post)
-_read("/api/spaces/{slug}/outcomes", posts_api.space_outcomes)
-_read("/api/people/{handle}/posts", posts_api.person_posts)
-_read("/api/posts/{id}", posts_api.post_thread)
-_read("/api/posts/{id}/reactions", posts_api.post_reactions)
-_write("/api/posts/{id}/replies", posts_api.create_reply)
-_write("/api/posts/{id}/edit", posts_api.edit_post)
-_write("/api/posts/{id}/delete", posts_api.delete_post)
-_write("/api/posts/{id}/hide", posts_api.hide_post)
-_write("/api/posts/{id}/restore", posts_api.restore_post)
-_write("/api/posts/{id}/reactions/{kind}", posts_api.toggle_reaction)
-_write("/api/posts/{id}/outcome", posts_api.mark_outcome)
-_read("/api/html/feed", html_feed.org_page)
-_read("/api/html/spaces/{slug}", html_feed.space_page)
-_read("/api/html/people/{handle}", html_feed.person_page)
-_read("/api/html/posts/{id}", html_feed.thread_page)
+_read("/api/feed", api.org_posts)
+_read("/api/outcomes", api.org_outcomes)
+_read("/api/spaces/{slug}/posts", api.space_posts)
+_write("/api/spaces/{slug}/posts", api.create_post)
+_read("/api/spaces/{slug}/outcomes", api.space_outcomes)
+_read("/api/people/{handle}/posts", api.person_posts)
+_read("/api/posts/{id}", api.post_thread)
+_read("/api/posts/{id}/reactions", api.post_reactions)
+_write("/api/posts/{id}/replies", api.create_reply)
+_write("/api/posts/{id}/edit", api.edit_post)
+_write("/api/posts/{id}/delete", api.delete_post)
+_write("/api/posts/{id}/hide", api.hide_post)
+_write("/api/posts/{id}/restore", api.restore_post)
+_write("/api/posts/{id}/reactions/{kind}", api.toggle_reaction)
+_write("/api/posts/{id}/outcome", api.mark_outcome)
+_read("/api/html/feed", pages.org_page)
+_read("/api/html/spaces/{slug}", pages.space_page)
+_read("/api/html/people/{handle}", pages.person_page)
+_read("/api/html/posts/{id}", pages.thread_page)

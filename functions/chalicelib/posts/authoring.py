@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import ratelimit
-from chalicelib.actors import Actor
 from chalicelib.directory import Directory
 from chalicelib.errors import (
     IdempotencyKeyReusedError,
@@ -28,11 +26,13 @@ from chalicelib.errors import (
     UnknownPostError,
     UnknownSpaceError,
 )
-from chalicelib.rendering import MAX_LENGTH, Rendered, render
-from chalicelib.store import Store, cancellation_codes
+from chalicelib.posts import ratelimit
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.persistence.store import Store, cancellation_codes
+from chalicelib.posts.rendering import MAX_LENGTH, Rendered, render
 
 if TYPE_CHECKING:
-    from chalicelib.models import PostItem
+    from chalicelib.posts.persistence.dynamodb import PostItem
 
 POST_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")

@@ -1,0 +1,2 @@
+"""Posts, replies, reactions and outcomes: routes, API, no-JavaScript pages, and the domain;
+storage is behind `persistence`."""
