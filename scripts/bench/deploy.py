@@ -36,8 +36,8 @@ def zip_size(work: Path, hub: Path) -> None:
 def one_person_sync(work: Path, hub: Path) -> None:
     import boto3
 
-    import local_aws
     from deploy import publish
+    from devstack import local_aws
 
     content = work / "site"
     shutil.copytree(REPO / "site", content)
@@ -80,8 +80,12 @@ def main() -> None:
         work = Path(folder)
         hub = work / "hub"
         _build(REPO / "site", hub)
+        failed = []
         for figure in (zip_size, one_person_sync):
             try:
                 figure(work, hub)
             except Exception as exc:  # one failing figure never stops the others
+                failed.append(figure.__name__)
                 print(f"bench: {figure.__name__} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+    if failed:
+        raise SystemExit(f"bench deploy: {', '.join(failed)} failed")

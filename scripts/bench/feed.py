@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 from bench import report
-from processes import free_port
+from devstack.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SPACE = "engineering"
@@ -62,7 +62,7 @@ def start_stack(hub: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]:
     """The dev stack (hub, /auth, /api, dev identity provider) on free loopback ports."""
     port = free_port()
     log = (work / "devserver.log").open("wb")
-    command = [sys.executable, str(REPO / "scripts" / "devserver.py"), "--root", str(hub), "--port", str(port)]
+    command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(hub), "--port", str(port)]
     command += ["--state-dir", str(work / "state"), "--idp-port", "0"]
     proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"

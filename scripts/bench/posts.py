@@ -1,22 +1,26 @@
 """Posts figures, against moto's server over HTTP (started here, on loopback only):
 
-- rt_feed_page, rt_create_post, rt_toggle_reaction, rt_mark_outcome, rt_thread: DynamoDB round
-  trips per action, counted with botocore's `before-send.dynamodb` hook (issue budget: 1 each);
+- rt_feed_page, rt_create_post, rt_create_reply, rt_toggle_reaction, rt_mark_outcome, rt_thread:
+  DynamoDB round trips per action, counted with botocore's `before-send.dynamodb` hook (issue
+  budget: 1 each);
 - handler_<route>_p50_ms / _p95_ms: each route through the Chalice app in process (LocalGateway),
   so our own work plus the DynamoDB calls to moto are timed, not HTTP to the app;
 - load_posts_stored: 20 clients each create 50 posts over HTTP through the dev server, resending
   some requests with the same idempotency key (some after the answer, some at the same time); must
-  be exactly 1000;
+  be exactly 1000. A request whose answer does not come in time is a lost answer, and is sent again
+  with the same key, as a client would: load_posts_timeouts_retried counts them;
 - load_reaction_count_mismatches: 2,000 concurrent reaction toggles over HTTP; afterwards, every
   count that differs from its stored reactions or from the people's last toggles (must be 0).
 
 The load runs the dev server with the per-person limits raised: it measures storage, not limits.
-Every loop is bounded in count and in time.
+Every loop is bounded in count and in time. Each figure is measured on its own: one that fails is
+reported, the others are still measured, and the module fails at the end.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import random
@@ -26,10 +30,12 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +48,12 @@ for _path in (REPO / "functions", REPO / "scripts"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-import local_aws  # noqa: E402
 from chalicelib.auth.sessions import COOKIE, Session, SessionSigner  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
+from chalicelib.posts.persistence.dynamodb import DynamoDBPostsStore  # noqa: E402
 from chalicelib.runtime import Services  # noqa: E402
-from processes import free_port  # noqa: E402
+from devstack import local_aws  # noqa: E402
+from devstack.processes import free_port  # noqa: E402
 
 HANDLER_RUNS = 150
 CLIENTS = 20
@@ -54,14 +61,39 @@ POSTS_EACH = 50
 TOGGLES = 2000
 TOGGLERS = 40
 TOGGLE_POSTS = 10
-DEADLINE_SECONDS = 600
+# Each load figure's bound. moto copies the table on every transaction, so 1,000 posts take about
+# ten minutes on two cores, more with the retries that lost answers bring.
+DEADLINE_SECONDS = 1200
 SPACES = ("bench", "load", "react")
 PEOPLE = [f"person.{i:02d}" for i in range(TOGGLERS)]
 
 
+class Figures:
+    """Measures each figure on its own: one that fails is reported, and the others still run."""
+
+    def __init__(self) -> None:
+        self.failed: list[str] = []
+
+    def measure(self, name: str, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except Exception as exc:
+            self.failed.append(name)
+            print(f"bench: {name} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            traceback.print_exc(limit=3)
+
+
 def _directory(root: Path) -> Path:
+    """A snapshot shaped as the hub build writes it (scripts/hub/schemas/directory.schema.json)."""
     people = {
-        handle: {"name": f"Person {handle[-2:]}", "email": f"{handle}@example.com", "title": "Staff", "team": "bench"}
+        handle: {
+            "name": f"Person {handle[-2:]}",
+            "email": f"{handle}@example.com",
+            "title": "Staff",
+            "team": "bench",
+            "manager": None,
+            "url": f"people/{handle}/",
+        }
         for handle in PEOPLE
     }
     spaces = {
@@ -83,6 +115,17 @@ def _directory(root: Path) -> Path:
     return path
 
 
+@functools.cache
+def _cloudfront_key() -> str:
+    """A key for the CloudFront cookies the app signs at sign-in, which the load never uses."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem.decode()
+
+
 def _settings(directory: Path, endpoint: str, session_keys: str, origin: str) -> Settings:
     return Settings.from_environ(
         {
@@ -92,7 +135,7 @@ def _settings(directory: Path, endpoint: str, session_keys: str, origin: str) ->
             "COMMONS_OIDC_CLIENT_SECRET": "bench",
             "COMMONS_SESSION_KEYS": session_keys,
             "COMMONS_CLOUDFRONT_KEY_PAIR_ID": "KBENCH",
-            "COMMONS_CLOUDFRONT_PRIVATE_KEY": "unused",
+            "COMMONS_CLOUDFRONT_PRIVATE_KEY": _cloudfront_key(),
             "COMMONS_DIRECTORY": str(directory),
             "COMMONS_DYNAMODB_ENDPOINT": endpoint,
             "COMMONS_TABLE": f"bench-{uuid.uuid4().hex[:8]}",
@@ -124,6 +167,7 @@ class InProcess:
         self.cookies = {handle: _cookie(settings, handle) for handle in PEOPLE[:4]}
         self.sent = 0
         self.services: Services | None = None
+        self.store: DynamoDBPostsStore | None = None
         self.fresh_table()
 
     def fresh_table(self) -> None:
@@ -133,13 +177,14 @@ class InProcess:
 
         from chalicelib.runtime import install
 
-        if self.services is not None:
-            self.services.store.models().PostItem.delete_table()
+        if self.store is not None:
+            self.store.models().PostItem.delete_table()
         posts = replace(self.settings.posts, table=f"bench-{uuid.uuid4().hex[:8]}")
-        self.services = Services.build(replace(self.settings, posts=posts))
-        self.services.store.create_table()
+        self.store = DynamoDBPostsStore(posts)
+        self.services = Services.build(replace(self.settings, posts=posts), posts_store=self.store)
+        self.store.create_storage()
         install(self.services)
-        self.services.store.on_request(self._count)
+        self.store.on_request(self._count)
 
     def _count(self, **_: Any) -> None:
         self.sent += 1
@@ -163,33 +208,44 @@ class InProcess:
         return self.sent - before
 
 
-def round_trips_and_handler_times(inproc: InProcess) -> None:
+def round_trips(inproc: InProcess, figures: Figures) -> None:
     author, reader = PEOPLE[0], PEOPLE[2]
     post = inproc.call("POST", "/api/spaces/bench/posts", author, {"body": "warm"}, key=uuid.uuid4().hex)["post"]
     inproc.call("GET", "/api/spaces/bench/posts", reader)
-    figures = {
-        "rt_create_post": inproc.round_trips(
+
+    def create_reply() -> int:
+        inproc.call(  # the first reply warms the path, as the post above does for posts
+            "POST", f"/api/posts/{post['id']}/replies", reader, {"body": "a reply", "space": "bench"}, uuid.uuid4().hex
+        )
+        return inproc.round_trips(
+            "POST", f"/api/posts/{post['id']}/replies", reader, {"body": "again", "space": "bench"}, uuid.uuid4().hex
+        )
+
+    actions: dict[str, Callable[[], int]] = {
+        "rt_create_post": lambda: inproc.round_trips(
             "POST", "/api/spaces/bench/posts", author, {"body": "count me"}, key=uuid.uuid4().hex
         ),
-        "rt_toggle_reaction": inproc.round_trips(
+        "rt_toggle_reaction": lambda: inproc.round_trips(
             "POST", f"/api/posts/{post['id']}/reactions/like", reader, {"state": "on"}
         ),
-        "rt_mark_outcome": inproc.round_trips(
+        "rt_mark_outcome": lambda: inproc.round_trips(
             "POST", f"/api/posts/{post['id']}/outcome", author, {"state": "on", "space": "bench"}
         ),
-        "rt_feed_page": inproc.round_trips("GET", "/api/spaces/bench/posts", reader),
-        "rt_thread": inproc.round_trips("GET", f"/api/posts/{post['id']}", reader),
+        "rt_feed_page": lambda: inproc.round_trips("GET", "/api/spaces/bench/posts", reader),
+        "rt_thread": lambda: inproc.round_trips("GET", f"/api/posts/{post['id']}", reader),
+        "rt_create_reply": create_reply,
     }
-    reply = inproc.call(
-        "POST", f"/api/posts/{post['id']}/replies", reader, {"body": "a reply", "space": "bench"}, uuid.uuid4().hex
-    )
-    figures["rt_create_reply"] = inproc.round_trips(
-        "POST", f"/api/posts/{post['id']}/replies", reader, {"body": "again", "space": "bench"}, uuid.uuid4().hex
-    )
-    for name, value in figures.items():
-        report(name, value, "requests")
-    del reply
 
+    def count(name: str, action: Callable[[], int]) -> None:
+        report(name, action(), "requests")
+
+    for name, action in actions.items():
+        figures.measure(name, functools.partial(count, name, action))
+
+
+def handler_times(inproc: InProcess, figures: Figures) -> None:
+    author, reader = PEOPLE[0], PEOPLE[2]
+    post: dict[str, Any] = {}  # each route's own post, made on its fresh table
     version = [1]
 
     def edit() -> None:
@@ -223,7 +279,9 @@ def round_trips_and_handler_times(inproc: InProcess) -> None:
             "GET", "/api/html/spaces/bench", {"Cookie": inproc.cookies[reader]}, None
         ),
     }
-    for name, action in routes.items():
+
+    def time_route(name: str, action: Callable[[], object]) -> None:
+        nonlocal post
         inproc.fresh_table()
         post = inproc.call("POST", "/api/spaces/bench/posts", author, {"body": "timed"}, key=uuid.uuid4().hex)["post"]
         for i in range(5):
@@ -246,6 +304,9 @@ def round_trips_and_handler_times(inproc: InProcess) -> None:
         report(f"handler_{name}_p50_ms", round(statistics.median(timings), 2), "ms")
         report(f"handler_{name}_p95_ms", round(timings[int(len(timings) * 0.95) - 1], 2), "ms")
 
+    for name, action in routes.items():
+        figures.measure(f"handler_{name}", functools.partial(time_route, name, action))
+
 
 # --- over HTTP: the load -------------------------------------------------------------------------
 
@@ -254,16 +315,16 @@ def round_trips_and_handler_times(inproc: InProcess) -> None:
 def dev_server(work: Path, endpoint: str) -> Iterator[tuple[str, Settings]]:
     port = free_port()
     state = work / "state"
-    import devserver
+    from devstack.server import dev_secrets
 
-    secrets = devserver.dev_secrets(state)
+    secrets = dev_secrets(state)
     root = work / "hub"
     directory = _directory(root)
     env = {**os.environ, "COMMONS_POST_RATE_PER_MINUTE": "100000", "COMMONS_WRITE_RATE_PER_MINUTE": "100000"}
     env["COMMONS_TABLE"] = f"load-{uuid.uuid4().hex[:8]}"
     env["COMMONS_OIDC_CLIENT_ID"], env["COMMONS_OIDC_CLIENT_SECRET"] = "bench", "bench"  # sign-in is not used
     log = (work / "devserver.log").open("wb")
-    command = [sys.executable, str(REPO / "scripts" / "devserver.py"), "--root", str(root), "--port", str(port)]
+    command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(root), "--port", str(port)]
     command += ["--state-dir", str(state), "--issuer", "http://127.0.0.1:9", "--dynamodb-endpoint", endpoint]
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
     origin = f"http://localhost:{port}"
@@ -294,27 +355,47 @@ def _client(origin: str, cookie: str) -> requests.Session:
     return client
 
 
-def load_posts(origin: str, settings: Settings, deadline: float) -> int:
+@dataclass(frozen=True)
+class PostsLoad:
+    stored: int
+    timeouts_retried: int
+
+
+def load_posts(origin: str, settings: Settings, deadline: float) -> PostsLoad:
     chooser = random.Random(11)  # noqa: S311 (a repeatable load, not a secret)
     lock = threading.Lock()
+    made = timeouts = 0
 
     def client(index: int) -> None:
         handle = PEOPLE[index]
         session = _client(origin, _cookie(settings, handle))
+        nonlocal made
         for n in range(POSTS_EACH):
             if time.monotonic() > deadline:
-                raise TimeoutError("load_posts ran out of time")
+                done = f"{made} of {CLIENTS * POSTS_EACH} posts made, {timeouts} timeouts retried"
+                raise TimeoutError(f"load_posts ran out of time: {done}")
             key = uuid.uuid4().hex
             body = {"body": f"Load post {n} by {handle}"}
             url = f"{origin}/api/spaces/load/posts"
 
             def send(url: str = url, key: str = key, body: dict[str, str] = body) -> str:
+                nonlocal timeouts
+                last = ""
                 for _ in range(5):  # a lost or refused answer is retried with the same key
-                    answer = session.post(url, json=body, headers={"Idempotency-Key": key}, timeout=30)
+                    try:
+                        answer = session.post(url, json=body, headers={"Idempotency-Key": key}, timeout=30)
+                    except requests.Timeout:
+                        # A lost answer: the post may or may not have been made, and the same key
+                        # makes sure a retry never makes it twice.
+                        with lock:
+                            timeouts += 1
+                        last = "no answer within 30 s"
+                        continue
                     if answer.status_code == 201:
                         return str(answer.json()["post"]["id"])
+                    last = f"{answer.status_code} {answer.text[:200]}"
                     time.sleep(0.05)
-                raise RuntimeError(f"create failed: {answer.status_code} {answer.text[:200]}")
+                raise RuntimeError(f"create failed: {last}")
 
             with lock:
                 roll = chooser.random()
@@ -327,6 +408,8 @@ def load_posts(origin: str, settings: Settings, deadline: float) -> int:
                     ids.add(send())
             if len(ids) != 1:
                 raise AssertionError(f"one key made {len(ids)} posts")
+            with lock:
+                made += 1
 
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         list(pool.map(client, range(CLIENTS)))
@@ -339,7 +422,7 @@ def load_posts(origin: str, settings: Settings, deadline: float) -> int:
         cursor, pages = page["next"], pages + 1
         if not cursor:
             break
-    return stored
+    return PostsLoad(stored, timeouts)
 
 
 def load_toggles(origin: str, settings: Settings, deadline: float) -> int:
@@ -350,6 +433,7 @@ def load_toggles(origin: str, settings: Settings, deadline: float) -> int:
             f"{origin}/api/spaces/react/posts",
             json={"body": f"React {i}"},
             headers={"Idempotency-Key": uuid.uuid4().hex},
+            timeout=30,
         )
         post_ids.append(answer.json()["post"]["id"])
     kinds = ("like", "celebrate", "thanks", "insightful")
@@ -387,30 +471,54 @@ def load_toggles(origin: str, settings: Settings, deadline: float) -> int:
     return mismatches
 
 
+def load(work: Path, endpoint: str, figures: Figures) -> None:
+    """The figures over HTTP, on one dev server: each measured on its own, in its own time."""
+    with dev_server(work, endpoint) as (origin, settings):
+
+        def posts() -> None:
+            started = time.monotonic()
+            result = load_posts(origin, settings, started + DEADLINE_SECONDS)
+            report("load_posts_stored", result.stored, "posts")
+            report("load_posts_timeouts_retried", result.timeouts_retried, "requests")
+            report("load_posts_seconds", round(time.monotonic() - started, 1), "s")
+
+        def toggles() -> None:
+            started = time.monotonic()
+            mismatches = load_toggles(origin, settings, started + DEADLINE_SECONDS)
+            report("load_reaction_count_mismatches", mismatches, "counts")
+            report("load_toggles_seconds", round(time.monotonic() - started, 1), "s")
+
+        figures.measure("load_posts", posts)
+        figures.measure("load_toggles", toggles)
+
+
 def main() -> None:
+    figures = Figures()
     with tempfile.TemporaryDirectory(prefix="commons-bench-posts-") as tmp:
         work = Path(tmp)
         log = (work / "moto.log").open("wb")
         aws = local_aws.start(output=log)
         try:
-            key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
-            settings = _settings(_directory(work / "inproc"), aws.endpoint, f"bench={key}", "http://localhost:8000")
-            inproc = InProcess(settings)
-            round_trips_and_handler_times(inproc)
-            from chalicelib.runtime import install
 
-            install(None)
-            deadline = time.monotonic() + DEADLINE_SECONDS
-            with dev_server(work, aws.endpoint) as (origin, load_settings):
-                started = time.monotonic()
-                report("load_posts_stored", load_posts(origin, load_settings, deadline), "posts")
-                report("load_posts_seconds", round(time.monotonic() - started, 1), "s")
-                started = time.monotonic()
-                report("load_reaction_count_mismatches", load_toggles(origin, load_settings, deadline), "counts")
-                report("load_toggles_seconds", round(time.monotonic() - started, 1), "s")
+            def in_process() -> None:
+                key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+                origin = "http://localhost:8000"
+                inproc = InProcess(_settings(_directory(work / "inproc"), aws.endpoint, f"bench={key}", origin))
+                try:
+                    figures.measure("round trips", lambda: round_trips(inproc, figures))
+                    figures.measure("handler times", lambda: handler_times(inproc, figures))
+                finally:
+                    from chalicelib.runtime import install
+
+                    install(None)
+
+            figures.measure("in-process figures", in_process)
+            figures.measure("load figures", lambda: load(work, aws.endpoint, figures))
         finally:
             aws.stop()
             log.close()
+    if figures.failed:
+        raise RuntimeError(f"{len(figures.failed)} failed ({', '.join(figures.failed)}); the others were reported")
 
 
 if __name__ == "__main__":

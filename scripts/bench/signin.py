@@ -55,8 +55,15 @@ def _directory(workdir: Path) -> Path:
     built = REPO / "build" / "hub" / "directory.json"
     if built.is_file():
         return built
-    people = {
-        f"person.{i}": {"name": f"Person {i}", "email": f"person.{i}@example.com", "title": "Staff", "team": "t"}
+    people = {  # shaped as the hub build writes it (scripts/hub/schemas/directory.schema.json)
+        f"person.{i}": {
+            "name": f"Person {i}",
+            "email": f"person.{i}@example.com",
+            "title": "Staff",
+            "team": "t",
+            "manager": None,
+            "url": f"people/person.{i}/",
+        }
         for i in range(1000)
     }
     path = workdir / "directory.json"
@@ -121,7 +128,7 @@ def callback_p50_ms(runs: int = CALLBACK_RUNS) -> float:
             claims = {"iss": issuer, "aud": "commons", "sub": f"s{i}", "email": email, "nonce": nonce}
             claims.update(iat=now, exp=now + 300)
             tokens[code] = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, provider_key)
-            sealed = services.transactions.seal(Transaction(state, nonce, "v" * 64, "/teams/platform/", now + 600))
+            sealed = services.auth.signin_state.seal(Transaction(state, nonce, "v" * 64, "/teams/platform/", now + 600))
             query = {"code": [code], "state": [state], "iss": [issuer]}
             events.append(_event(query, f"__Secure-{signin_state.COOKIE}={sealed}"))
         timings: list[float] = []

@@ -198,7 +198,7 @@ def _drop_edit_button(html: str) -> str:
 
 
 def write_directory(org: Org, members: dict[str, list[Person]], path: Path) -> None:
-    """The snapshot the functions read: who is who, and who stewards what."""
+    """The snapshot the functions read: who is who, and who stewards what (schemas/directory.schema.json)."""
     snapshot = {
         "people": {
             h: {

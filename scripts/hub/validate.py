@@ -20,7 +20,8 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 from hub.codeowners import codeowners_path, render_codeowners
-from hub.content import Org, Problem, display_root, load_org
+from hub.content import Org, display_root, load_org
+from hub.problems import Problem
 
 
 @cache

@@ -42,7 +42,7 @@ def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     port = free_port()
     work = tmp_path_factory.mktemp("devstack")
     log = (work / "devserver.log").open("wb")
-    command = [sys.executable, str(REPO / "scripts" / "devserver.py"), "--root", str(built_hub)]
+    command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(built_hub)]
     command += ["--port", str(port), "--state-dir", str(work / "state"), "--idp-port", "0"]
     proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"

@@ -21,12 +21,11 @@ import pytest
 import requests
 from joserfc.jwk import RSAKey
 
-import dev_idp
-import devserver
-import local_aws
 from chalicelib.auth.sessions import COOKIE, Session, SessionSigner
 from chalicelib.config import Settings
 from chalicelib.runtime import Services, install
+from devstack import dev_idp, local_aws
+from devstack import server as devserver
 from tests.conftest import free_port
 
 PEOPLE = {
@@ -237,7 +236,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, local_dynamodb: str) -> Iter
         },
     )
     services = Services.build(settings)
-    services.store.create_table()
+    services.posts.store.create_storage()
     install(services)
     server = devserver.make_server(root, "127.0.0.1", port, {dev.cloudfront_key_pair_id: dev.cloudfront_public_key})
     _serve_in_thread(server)

@@ -34,7 +34,6 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-import local_aws
 from deploy import publish, secrets
 from deploy.__main__ import _describe
 from deploy.aws import Aws
@@ -42,6 +41,7 @@ from deploy.deploy import LISTED, artifacts_bucket_name, deploy, ensure_artifact
 from deploy.errors import DeployError
 from deploy.package import Packaged
 from deploy.stage import Stage, parse_stage
+from devstack import local_aws
 from tests.conftest import REPO
 
 REGION = "eu-west-1"

@@ -9,7 +9,7 @@ import requests
 
 from deploy import publish
 from deploy.template import security_headers
-from edge_function import EdgeResponse, ViewerRequestFunction
+from devstack.edge_function import EdgeResponse, ViewerRequestFunction
 from tests.integration.conftest import Stack
 
 POLICY = {rule.name: rule.value for rule in security_headers()}

@@ -7,9 +7,9 @@ import json
 import uuid
 from pathlib import Path
 
-import local_aws
 from chalicelib.posts.config import PostsSettings
-from chalicelib.posts.persistence.store import Store
+from chalicelib.posts.persistence.dynamodb import DynamoDBPostsStore
+from devstack import local_aws
 
 
 def test_data_survives_a_restart_and_the_recording_keeps_only_writes(tmp_path: Path) -> None:
@@ -18,8 +18,8 @@ def test_data_survives_a_restart_and_the_recording_keeps_only_writes(tmp_path: P
     log = (tmp_path / "moto.log").open("wb")
     aws = local_aws.start(record=recording, output=log)
     try:
-        store = Store(PostsSettings(endpoint=aws.endpoint, table=table))
-        assert store.create_table() is True
+        store = DynamoDBPostsStore(PostsSettings(endpoint=aws.endpoint, table=table))
+        assert store.create_storage() is True
         models = store.models()
         models.PostItem(
             *models.post_key("01J00000000000000000000001"),
@@ -35,8 +35,8 @@ def test_data_survives_a_restart_and_the_recording_keeps_only_writes(tmp_path: P
         aws.stop()
     aws = local_aws.start(record=recording, output=log)
     try:
-        store = Store(PostsSettings(endpoint=aws.endpoint, table=table))
-        assert store.create_table() is False, "the table came back"
+        store = DynamoDBPostsStore(PostsSettings(endpoint=aws.endpoint, table=table))
+        assert store.create_storage() is False, "the table came back"
         models = store.models()
         assert models.PostItem.get(*models.post_key("01J00000000000000000000001")).body == "kept"
     finally:

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from edge_function import FUNCTION, REPO, EdgeRequest, EdgeResponse, ViewerRequestFunction, cloudfront_event
+from devstack.edge_function import FUNCTION, REPO, EdgeRequest, EdgeResponse, ViewerRequestFunction, cloudfront_event
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the CloudFront Function runs on Node")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from hub.codeowners import codeowners_path, render_codeowners
-from hub.content import Problem, load_org
+from hub.content import load_org
+from hub.problems import Problem
 from hub.validate import check, github_annotation, main
 
 PEOPLE = {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import processes
+from devstack import processes
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "server.js"

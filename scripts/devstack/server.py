@@ -7,13 +7,13 @@
   public key. Every answer carries the stack's response headers policy (read from
   infra/template.yaml), and hub files the Cache-Control that publishing gives them;
 - `/auth/*` and `/api/*`, answered in-process by the Chalice app through chalice's LocalGateway;
-- the dev identity provider (`scripts/dev_idp`, oidc-provider on Node) as a child process, with
+- the dev identity provider (`devstack/dev_idp`, oidc-provider on Node) as a child process, with
   every person of the hub's directory snapshot as an account;
-- local DynamoDB: moto's server as a child process (`scripts/local_aws.py`), with the table made
+- local DynamoDB: moto's server as a child process (`devstack/local_aws.py`), with the table made
   if missing, and its data kept across restarts in `.dev/dynamodb.recording`.
 
 Dev-only secrets (session key, CloudFront key pair, client secret) are made on first run in
-`.dev/` (gitignored). Usage: python scripts/devserver.py --root build/hub --port 8000
+`.dev/` (gitignored). Usage: python -m devstack --root build/hub --port 8000
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,7 +39,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 for _path in (REPO / "functions", REPO / "scripts"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
@@ -48,10 +48,11 @@ from chalicelib.auth import cloudfront  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.errors import CloudFrontCookieError  # noqa: E402
 from chalicelib.web.cookies import parse_cookie_header  # noqa: E402
+from chalicelib.web.http import printable  # noqa: E402
 from deploy import publish  # noqa: E402
 from deploy.template import apply_headers, removed_headers, security_headers  # noqa: E402
-from edge_function import EdgeResponse, ViewerRequestFunction  # noqa: E402
-from processes import free_port  # noqa: E402
+from devstack.edge_function import EdgeResponse, ViewerRequestFunction  # noqa: E402
+from devstack.processes import free_port  # noqa: E402
 
 log = logging.getLogger("devserver")
 
@@ -127,7 +128,8 @@ def app_settings(
         COMMONS_DIRECTORY=str(directory),
     )
     env.update(overrides or {})
-    return Settings.from_environ(env)
+    # The dev server serves a hub that `make build` may rebuild: read the directory again when it changes.
+    return replace(Settings.from_environ(env), directory_reload=True)
 
 
 class DevServer(ThreadingHTTPServer):
@@ -154,6 +156,14 @@ class DevServer(ThreadingHTTPServer):
     def server_close(self) -> None:
         super().server_close()
         self.edge.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-answer is not the server's error: one line, no traceback.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.info("client %s went away: %s", client_address[0], type(error).__name__)
+            return
+        super().handle_error(request, client_address)
 
 
 class DevRequestHandler(BaseHTTPRequestHandler):
@@ -200,7 +210,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             self._check_key_group(cookies)
         except CloudFrontCookieError as closed:
             (log.warning if "CloudFront-Signature" in cookies else log.info)(
-                "gate closed %s %s: %s", self.command, self.path, closed.reason
+                "gate closed %s %s: %s", self.command, printable(self.path), closed.reason
             )
             body = b"The hub is private: sign in at /auth/login first.\n"
             self._send(HTTPStatus.FORBIDDEN, body, {"Content-Type": "text/plain; charset=utf-8"})
@@ -302,7 +312,9 @@ def _free_or_any(port: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Commons dev server: hub, /auth and /api on one origin.")
+    parser = argparse.ArgumentParser(
+        prog="python -m devstack", description="Commons dev server: hub, /auth and /api on one origin."
+    )
     parser.add_argument("--root", default="build/hub", help="built hub to serve (with its directory.json)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -318,10 +330,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
-    import local_aws
     from chalicelib.runtime import Services, install
-    from dev_idp import CLIENT_ID, DevIdentityProvider
-    from dev_idp import start as start_idp
+    from devstack import local_aws
+    from devstack.dev_idp import CLIENT_ID, DevIdentityProvider
+    from devstack.dev_idp import start as start_idp
 
     root = Path(args.root).resolve()
     directory = root / "directory.json"
@@ -366,7 +378,7 @@ def main(argv: list[str] | None = None) -> None:
             overrides={"COMMONS_DYNAMODB_ENDPOINT": endpoint},
         )
         services = Services.build(settings)
-        if services.store.create_table():
+        if services.posts.store.create_storage():
             log.info("created table %s at %s", settings.posts.table, endpoint)
         install(services)
         server = make_server(root, args.host, args.port, {dev.cloudfront_key_pair_id: dev.cloudfront_public_key})

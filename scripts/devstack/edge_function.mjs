@@ -1,6 +1,6 @@
 // Runs a CloudFront Function for the dev server, the way CloudFront does: the bare source in a
 // fresh context whose only extra global is Buffer.
-//   node scripts/edge_function.mjs <path-to-function.js>
+//   node scripts/devstack/edge_function.mjs <path-to-function.js>
 // Reads one JSON event a line on stdin; writes one JSON line per event on stdout:
 // {"request": ...}, {"response": ...} or {"error": "..."}. Exits when stdin closes.
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import vm from 'node:vm';
 
 const path = process.argv[2];
 if (!path) {
-    process.stderr.write('usage: node scripts/edge_function.mjs <path-to-function.js>\n');
+    process.stderr.write('usage: node scripts/devstack/edge_function.mjs <path-to-function.js>\n');
     process.exit(2);
 }
 

@@ -9,7 +9,7 @@ Two things on top of `moto_server`:
   at start the recorded writes are replayed. Reads are dropped from the file first, so it only
   grows with writes.
 
-Usage: python scripts/local_aws.py --port 8002 [--record .dev/dynamodb.recording]
+Usage: PYTHONPATH=scripts python -m devstack.local_aws --port 8002 [--record .dev/dynamodb.recording]
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import processes
+from devstack import processes
 
 HOST = "127.0.0.1"
+SCRIPTS = Path(__file__).resolve().parents[1]
 READY_PATH = "/commons/ready"  # answers 200 once recorded data has been replayed
 WRITES = frozenset(
     f"DynamoDB_20120810.{name}"
@@ -63,10 +64,12 @@ def start(
 ) -> LocalAws:
     """Start moto's server on HOST:port (a free port when 0) and wait until it answers."""
     port = port or processes.free_port(HOST)
-    command = [sys.executable, str(Path(__file__).resolve()), "--port", str(port)]
+    command = [sys.executable, "-m", "devstack.local_aws", "--port", str(port)]
     if record is not None:
         command += ["--record", str(record)]
-    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT if output else None)
+    # The child imports this module as part of the package, wherever the parent was started from.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SCRIPTS), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT if output else None, env=env)
     endpoint = f"http://{HOST}:{port}"
     deadline = time.monotonic() + timeout
     while True:

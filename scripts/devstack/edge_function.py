@@ -1,7 +1,7 @@
 """The hub's CloudFront viewer-request Function, run for the dev server by Node exactly as deployed.
 
 `infra/edge/viewer-request.js` is the code CloudFront runs on every request for a hub page; the dev
-server hands each request to the same file through `scripts/edge_function.mjs`, so local and
+server hands each request to the same file through `edge_function.mjs` (next to this file), so local and
 production agree on who is sent to sign-in and how directory paths map onto files.
 """
 
@@ -18,11 +18,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-import processes
+from devstack import processes
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FUNCTION = REPO / "infra" / "edge" / "viewer-request.js"
-RUNNER = REPO / "scripts" / "edge_function.mjs"
+RUNNER = Path(__file__).resolve().with_name("edge_function.mjs")
 
 
 @dataclass(frozen=True)
