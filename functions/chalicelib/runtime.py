@@ -13,31 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib import secret_store
-from chalicelib.auth.cloudfront import CloudFrontSigner
-from chalicelib.auth.oidc import AuthlibTokenExchange, FetchJson, OpenIDProvider, TokenExchange, fetch_json
-from chalicelib.auth.sessions import SessionSigner
-from chalicelib.auth.signin_state import TransactionSealer
+from chalicelib.auth.oidc import FetchJson, TokenExchange, fetch_json
+from chalicelib.auth.services import AuthServices
 from chalicelib.config import Settings
 from chalicelib.directory import Directory
-from chalicelib.posts.cursors import CursorSigner
-from chalicelib.posts.persistence.store import Store
-from chalicelib.posts.ratelimit import WriteLimiter
-from chalicelib.web.cookies import CookiePolicy
+from chalicelib.posts.persistence.base import PostsStore
+from chalicelib.posts.services import PostsServices
 
 
 @dataclass(frozen=True)
 class Services:
+    """The composition root: each feature's services, and what they share."""
+
     settings: Settings
-    provider: OpenIDProvider
-    sessions: SessionSigner
-    transactions: TransactionSealer
-    cloudfront: CloudFrontSigner
-    directory: Directory
-    cookies: CookiePolicy
     clock: Callable[[], float]
-    store: Store
-    cursors: CursorSigner
-    limiter: WriteLimiter
+    directory: Directory
+    auth: AuthServices
+    posts: PostsServices
 
     @classmethod
     def build(
@@ -47,31 +39,17 @@ class Services:
         token_exchange: TokenExchange | None = None,
         fetch: FetchJson = fetch_json,
         clock: Callable[[], float] = time.time,
+        posts_store: PostsStore | None = None,
     ) -> Services:
-        """`token_exchange` and `fetch` stand in for the provider's HTTP endpoints in benchmarks."""
-        provider = OpenIDProvider(
-            issuer=settings.issuer,
-            client_id=settings.client_id,
-            redirect_uri=settings.redirect_uri,
-            scopes=settings.scopes,
-            discovery_url=settings.discovery_document_url,
-            token_endpoint=settings.token_endpoint,
-            token_exchange=token_exchange or AuthlibTokenExchange(settings.client_id, settings.client_secret),
-            fetch=fetch,
-            clock=clock,
-        )
+        """`token_exchange` and `fetch` stand in for the provider's HTTP endpoints in benchmarks;
+        `posts_store` for DynamoDB (the in-memory store, in tests)."""
+        directory = Directory(settings.directory_path, reload=settings.directory_reload)
         return cls(
             settings=settings,
-            provider=provider,
-            sessions=SessionSigner(settings.session_keys),
-            transactions=TransactionSealer(settings.session_keys),
-            cloudfront=CloudFrontSigner(settings.cloudfront_key_pair_id, settings.cloudfront_private_key),
-            directory=Directory(settings.directory_path),
-            cookies=CookiePolicy(secure=settings.secure_cookies),
             clock=clock,
-            store=Store(settings.posts),
-            cursors=CursorSigner(settings.session_keys),
-            limiter=WriteLimiter(settings.posts.write_rate_per_minute),
+            directory=directory,
+            auth=AuthServices.build(settings, token_exchange=token_exchange, fetch=fetch, clock=clock),
+            posts=PostsServices.build(settings.posts, directory, settings.session_keys, posts_store),
         )
 
 

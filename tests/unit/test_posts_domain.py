@@ -1,4 +1,5 @@
-"""The posts domain against moto in-process (`mock_aws`): the transactions and their conditions."""
+"""The posts domain against both stores: in memory, and DynamoDB (moto in process, `mock_aws`).
+The same conditions hold whichever keeps the posts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
+from chalicelib.config import SessionKey
 from chalicelib.directory import Directory
 from chalicelib.errors import (
     NotStewardError,
@@ -22,7 +24,11 @@ from chalicelib.errors import (
 from chalicelib.posts import authoring, editing, moderation, outcomes, reactions
 from chalicelib.posts.actors import Actor
 from chalicelib.posts.config import PostsSettings
-from chalicelib.posts.persistence.store import Store
+from chalicelib.posts.cursors import CursorSigner
+from chalicelib.posts.persistence.base import PostsStore
+from chalicelib.posts.persistence.dynamodb import DynamoDBPostsStore
+from chalicelib.posts.persistence.memory import MemoryPostsStore
+from chalicelib.posts.reading import Reader
 
 JANE = Actor("jane.doe", "Jane Doe", frozenset({"platform"}))
 LEE = Actor("lee.park", "Lee Park", frozenset())
@@ -39,14 +45,20 @@ def directory(tmp_path: Path) -> Directory:
     return Directory(str(path))
 
 
-@pytest.fixture()
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+RATE = 3
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[PostsStore]:
+    if request.param == "memory":
+        yield MemoryPostsStore()
+        return
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
-        store = Store(PostsSettings(table=f"unit-{uuid.uuid4().hex[:8]}", post_rate_per_minute=3))
-        assert store.create_table() is True
-        assert store.create_table() is False
+        store = DynamoDBPostsStore(PostsSettings(table=f"unit-{uuid.uuid4().hex[:8]}"))
+        assert store.create_storage() is True
+        assert store.create_storage() is False
         yield store
 
 
@@ -54,43 +66,54 @@ def key() -> str:
     return uuid.uuid4().hex
 
 
-def test_a_create_is_idempotent_and_rate_limited_in_its_transaction(store: Store, directory: Directory) -> None:
+def test_a_create_is_idempotent_and_rate_limited_in_its_transaction(store: PostsStore, directory: Directory) -> None:
     clock = lambda: WEEK_1  # noqa: E731
-    first = authoring.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock)
-    again = authoring.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock)
+    first = authoring.create_post(
+        store, directory, JANE, "platform", "hello", "key-00000001", rate_limit=RATE, clock=clock
+    )
+    again = authoring.create_post(
+        store, directory, JANE, "platform", "hello", "key-00000001", rate_limit=RATE, clock=clock
+    )
     assert again.replayed and again.post.id == first.post.id and not first.replayed
-    authoring.create_post(store, directory, JANE, "platform", "two", key(), clock=clock)
-    authoring.create_post(store, directory, JANE, "platform", "three", key(), clock=clock)
+    authoring.create_post(store, directory, JANE, "platform", "two", key(), rate_limit=RATE, clock=clock)
+    authoring.create_post(store, directory, JANE, "platform", "three", key(), rate_limit=RATE, clock=clock)
     with pytest.raises(RateLimitedError):
-        authoring.create_post(store, directory, JANE, "platform", "four", key(), clock=clock)
+        authoring.create_post(store, directory, JANE, "platform", "four", key(), rate_limit=RATE, clock=clock)
     # Another minute, another bucket; a replay is never limited.
-    authoring.create_post(store, directory, JANE, "platform", "later", key(), clock=lambda: WEEK_1 + 60)
-    assert authoring.create_post(store, directory, JANE, "platform", "hello", "key-00000001", clock=clock).replayed
+    authoring.create_post(
+        store, directory, JANE, "platform", "later", key(), rate_limit=RATE, clock=lambda: WEEK_1 + 60
+    )
+    assert authoring.create_post(
+        store, directory, JANE, "platform", "hello", "key-00000001", rate_limit=RATE, clock=clock
+    ).replayed
 
 
-def test_replies_go_one_level_deep_and_not_under_closed_posts(store: Store, directory: Directory) -> None:
-    root = authoring.create_post(store, directory, JANE, "platform", "root", key()).post
-    reply = authoring.create_reply(store, directory, LEE, root.id, "reply", key(), space_hint="platform").post
+def test_replies_go_one_level_deep_and_not_under_closed_posts(store: PostsStore, directory: Directory) -> None:
+    root = authoring.create_post(store, directory, JANE, "platform", "root", key(), rate_limit=RATE).post
+    reply = authoring.create_reply(
+        store, directory, LEE, root.id, "reply", key(), rate_limit=RATE, space_hint="platform"
+    ).post
     with pytest.raises(ReplyDepthError):
-        authoring.create_reply(store, directory, LEE, reply.id, "deeper", key(), space_hint="platform")
+        authoring.create_reply(store, directory, LEE, reply.id, "deeper", key(), rate_limit=RATE, space_hint="platform")
     editing.delete(store, JANE, root.id)
     with pytest.raises(PostClosedError):
-        authoring.create_reply(store, directory, LEE, root.id, "late", key(), space_hint="platform")
+        authoring.create_reply(store, directory, LEE, root.id, "late", key(), rate_limit=RATE, space_hint="platform")
     with pytest.raises(UnknownPostError):
-        authoring.create_reply(store, directory, LEE, "01J00000000000000000000000", "x", key())
-    thread_root, replies = authoring.thread(store, root.id)
+        authoring.create_reply(store, directory, LEE, "01J00000000000000000000000", "x", key(), rate_limit=RATE)
+    reader = Reader(store, directory, CursorSigner([SessionKey("k1", b"k" * 32)]))
+    thread_root, replies = reader.thread(root.id, LEE)
     assert thread_root.deleted and thread_root.reply_count == 1 and [r.id for r in replies] == [reply.id]
 
 
-def test_edits_lock_optimistically(store: Store, directory: Directory) -> None:
-    post = authoring.create_post(store, directory, JANE, "platform", "v1", key()).post
-    assert editing.edit(store, directory, JANE, post.id, "v2 @lee.park", 1).mentions == ["lee.park"]
+def test_edits_lock_optimistically(store: PostsStore, directory: Directory) -> None:
+    post = authoring.create_post(store, directory, JANE, "platform", "v1", key(), rate_limit=RATE).post
+    assert editing.edit(store, directory, JANE, post.id, "v2 @lee.park", 1).mentions == ("lee.park",)
     with pytest.raises(StaleVersionError):
         editing.edit(store, directory, JANE, post.id, "v3", 1)
 
 
-def test_only_stewards_hide(store: Store, directory: Directory) -> None:
-    post = authoring.create_post(store, directory, LEE, "platform", "x", key()).post
+def test_only_stewards_hide(store: PostsStore, directory: Directory) -> None:
+    post = authoring.create_post(store, directory, LEE, "platform", "x", key(), rate_limit=RATE).post
     with pytest.raises(NotStewardError):
         moderation.hide(store, LEE, post.id, "mine")
     assert moderation.hide(store, JANE, post.id, "off topic").hidden is not None
@@ -99,8 +122,8 @@ def test_only_stewards_hide(store: Store, directory: Directory) -> None:
     assert moderation.restore(store, JANE, post.id).hidden is None
 
 
-def test_unmarking_takes_the_outcome_off_the_week_it_was_counted_in(store: Store, directory: Directory) -> None:
-    post = authoring.create_post(store, directory, LEE, "platform", "done", key()).post
+def test_unmarking_takes_the_outcome_off_the_week_it_was_counted_in(store: PostsStore, directory: Directory) -> None:
+    post = authoring.create_post(store, directory, LEE, "platform", "done", key(), rate_limit=RATE).post
     assert outcomes.mark(store, directory, LEE, post.id, True, space_hint="platform", clock=lambda: WEEK_1)
     week = outcomes.iso_week(WEEK_1)
     assert outcomes.space_counts(store, directory, "platform").weeks == {week: 1}
@@ -112,8 +135,8 @@ def test_unmarking_takes_the_outcome_off_the_week_it_was_counted_in(store: Store
     assert org.total == 0 and spaces["platform"].total == 0
 
 
-def test_reaction_counts_follow_the_set(store: Store, directory: Directory) -> None:
-    post = authoring.create_post(store, directory, JANE, "platform", "x", key()).post
+def test_reaction_counts_follow_the_set(store: PostsStore, directory: Directory) -> None:
+    post = authoring.create_post(store, directory, JANE, "platform", "x", key(), rate_limit=RATE).post
     assert reactions.toggle(store, LEE, post.id, "like", True).reaction_count("like") == 1
     assert reactions.toggle(store, LEE, post.id, "like", True).reaction_count("like") == 1
     after = reactions.toggle(store, LEE, post.id, "like", False)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.posts.persistence import dynamodb as models
+from chalicelib.posts.persistence import _dynamodb_models as models
 from deploy.package import BOTOCORE_SERVICES, Packaged
 from deploy.stage import IDENTITY_CLAIMS, LOG_RETENTION_DAYS, PRICE_CLASSES, Stage
 from deploy.template import VIEWER_REQUEST, load_source

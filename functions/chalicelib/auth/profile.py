@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.auth.signin import current_session
 from chalicelib.runtime import Services
 from chalicelib.web.http import Incoming, Outgoing, json_body
 
 
 def me(incoming: Incoming, services: Services) -> Outgoing:
-    session = current_session(incoming, services)
+    session = services.auth.current_session(incoming, services.clock())
     person = services.directory.by_handle(session.handle) if session.handle else None
     document: dict[str, Any]
     if person is not None:

@@ -1,9 +1,10 @@
 """Opaque page cursors: where the next page of a feed starts, signed so nobody can forge or move
 one to another feed.
 
-Format: `c1.<key id>.<payload>.<signature>`: the payload is base64url JSON `{"f": feed, "k": key}`
-(DynamoDB's last evaluated key), the signature HMAC-SHA256 with a key derived from the deployer's
-session keys. The first key signs and all verify, as for sessions.
+Format: `c2.<key id>.<payload>.<signature>`: the payload is base64url JSON `{"f": feed, "k": key}`
+(the store's position where the page ended: key names and string values), the signature
+HMAC-SHA256 with a key derived from the deployer's session keys. The first key signs and all
+verify, as for sessions.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from chalicelib.config import SessionKey
 from chalicelib.errors import BadCursorError
 from chalicelib.signing import TokenError, TokenSigner
 
-VERSION = "c1"
+VERSION = "c2"
 MAX_LENGTH = 1024
 # The attributes a feed's last evaluated key may hold: the table's and the indexes' keys.
 KEY_ATTRIBUTES = frozenset({"pk", "sk", "id", "space_feed", "org_feed", "author_feed", "thread"})
 
-LastKey = dict[str, dict[str, str]]
+LastKey = dict[str, str]  # persistence.base.Position
 
 
 class CursorSigner:
@@ -44,7 +45,7 @@ class CursorSigner:
         last_key: Any = document.get("k")
         if not _is_last_key(last_key):
             raise BadCursorError("cursor holds no valid key")
-        return {name: {"S": item["S"]} for name, item in last_key.items()}
+        return {name: value for name, value in last_key.items()}
 
 
 def _is_last_key(value: Any) -> bool:
@@ -52,11 +53,6 @@ def _is_last_key(value: Any) -> bool:
         isinstance(value, dict)
         and 0 < len(value) <= len(KEY_ATTRIBUTES)
         and all(
-            name in KEY_ATTRIBUTES
-            and isinstance(item, dict)
-            and list(item) == ["S"]
-            and isinstance(item["S"], str)
-            and 0 < len(item["S"]) <= 200
-            for name, item in value.items()
+            name in KEY_ATTRIBUTES and isinstance(item, str) and 0 < len(item) <= 200 for name, item in value.items()
         )
     )

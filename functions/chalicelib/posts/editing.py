@@ -1,27 +1,24 @@
 """The author's changes to their own post or reply: edit (with optimistic locking) and delete (a
-tombstone, so replies stay). Each is one conditional UpdateItem that answers the new post; only a
-refused condition costs a read, to say why: not found, not yours, deleted, or stale.
+tombstone, so replies stay). Each is one conditional write that answers the new post; only a
+refusal costs a read, to say why: not found, not yours, deleted, or stale.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib.directory import Directory
 from chalicelib.errors import InvalidInputError, NotYourPostError, PostClosedError, StaleVersionError
 from chalicelib.posts.actors import Actor
-from chalicelib.posts.authoring import check_post_id, clean_body, get_post, iso
-from chalicelib.posts.persistence.store import Store, failed_condition
+from chalicelib.posts.authoring import check_post_id, clean_body, iso
+from chalicelib.posts.persistence.base import Edit, Post, PostsStore, WriteRefusedError
 from chalicelib.posts.rendering import render
 
 # Far above any real version, and far below DynamoDB's 38 digits: a larger number in the condition
 # would be a ValidationException (a 503), where it is plainly a bad request.
 MAX_VERSION = 2**53
-
-if TYPE_CHECKING:
-    from chalicelib.posts.persistence.dynamodb import PostItem
 
 
 def check_version(raw: Any) -> int:
@@ -35,7 +32,7 @@ def check_version(raw: Any) -> int:
 
 
 def edit(
-    store: Store,
+    store: PostsStore,
     directory: Directory,
     actor: Actor,
     post_id: str,
@@ -43,68 +40,32 @@ def edit(
     version: Any,
     *,
     clock: Callable[[], float] = time.time,
-) -> PostItem:
+) -> Post:
     author = actor.writer()
     check_post_id(post_id)
     source = clean_body(body)
     expected = check_version(version)
     rendered = render(source, lambda handle: directory.by_handle(handle) is not None)
-    models = store.models()
-    Posts = models.PostItem
-    post: PostItem = Posts(*models.post_key(post_id))
-    from pynamodb.exceptions import UpdateError
-
+    change = Edit(body=source, html=rendered.html, mentions=tuple(rendered.mentions), at=iso(clock()))
     try:
-        post.update(
-            actions=[
-                Posts.body.set(source),
-                Posts.html.set(rendered.html),
-                Posts.mentions.set(list(rendered.mentions)),
-                Posts.edited_at.set(iso(clock())),
-                Posts.version.add(1),
-            ],
-            condition=(
-                Posts.pk.exists() & (Posts.author == author) & (Posts.version == expected) & (Posts.deleted == False)  # noqa: E712
-            ),
-        )
-    except UpdateError as exc:
-        if not failed_condition(exc):
-            raise
-        current = get_post(store, post_id)
+        return store.edit(post_id, author, expected, change)
+    except WriteRefusedError as exc:
+        current = store.get(post_id)
         if current.author != author:
             raise NotYourPostError(f"{author} may not edit {post_id} by {current.author}") from exc
         if current.deleted:
             raise PostClosedError(f"{post_id} is deleted") from exc
         raise StaleVersionError(f"{post_id} is at version {current.version}, not {expected}") from exc
-    return post
 
 
-def delete(store: Store, actor: Actor, post_id: str, *, clock: Callable[[], float] = time.time) -> PostItem:
+def delete(store: PostsStore, actor: Actor, post_id: str, *, clock: Callable[[], float] = time.time) -> Post:
     """Leave a tombstone: no body, no HTML, no mentions; reactions, replies and outcome stay."""
     author = actor.writer()
     check_post_id(post_id)
-    models = store.models()
-    Posts = models.PostItem
-    post: PostItem = Posts(*models.post_key(post_id))
-    from pynamodb.exceptions import UpdateError
-
     try:
-        post.update(
-            actions=[
-                Posts.deleted.set(True),
-                Posts.body.set(""),
-                Posts.html.set(""),
-                Posts.mentions.set([]),
-                Posts.edited_at.set(iso(clock())),
-                Posts.version.add(1),
-            ],
-            condition=Posts.pk.exists() & (Posts.author == author) & (Posts.deleted == False),  # noqa: E712
-        )
-    except UpdateError as exc:
-        if not failed_condition(exc):
-            raise
-        current = get_post(store, post_id)
+        return store.delete(post_id, author, iso(clock()))
+    except WriteRefusedError as exc:
+        current = store.get(post_id)
         if current.author != author:
             raise NotYourPostError(f"{author} may not delete {post_id} by {current.author}") from exc
         return current  # already deleted: deleting again changes nothing
-    return post

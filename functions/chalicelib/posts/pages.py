@@ -12,19 +12,15 @@ import base64
 import hashlib
 import secrets
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from chalicelib.posts import reading, shapes
 from chalicelib.posts.actors import Actor
-from chalicelib.posts.api import actor_of, open_thread, space_page_path, thread_page_path
-from chalicelib.posts.persistence.store import storage_errors
-from chalicelib.posts.reactions import KINDS
+from chalicelib.posts.api import actor_of, space_page_path, thread_page_path
+from chalicelib.posts.persistence.base import KINDS, Post
 from chalicelib.runtime import Services
 from chalicelib.web.http import Incoming, Outgoing
-
-if TYPE_CHECKING:
-    from chalicelib.posts.persistence.dynamodb import PostItem
 
 LABELS = {"like": "\U0001f44d Like", "celebrate": "\U0001f389 Celebrate", "thanks": "\U0001f64f Thanks"}
 LABELS["insightful"] = "\U0001f4a1 Insightful"
@@ -90,7 +86,7 @@ def _textarea(label: str, text: str = "") -> str:
     )
 
 
-def _post(item: PostItem, viewer: Actor, services: Services, here: str, *, full: bool) -> str:
+def _post(item: Post, viewer: Actor, services: Services, here: str, *, full: bool) -> str:
     shaped = shapes.post(item, viewer, services.directory)
     can = shaped["can"]
     base = f"/api/posts/{quote(item.id, safe='')}"
@@ -190,16 +186,7 @@ def space_page(incoming: Incoming, services: Services) -> Outgoing:
     viewer = actor_of(incoming, services)
     slug = incoming.path_params["slug"]
     here = _current(incoming)
-    with storage_errors():
-        page = reading.space_feed(
-            services.store,
-            services.directory,
-            services.cursors,
-            viewer,
-            slug,
-            incoming.param("cursor"),
-            reading.DEFAULT_LIMIT,
-        )
+    page = services.posts.reader.space_feed(viewer, slug, incoming.param("cursor"), reading.DEFAULT_LIMIT)
     space = shapes.space(services.directory, slug, viewer)
     head = (
         f"<p>{escape(space['purpose'])}</p><p><strong>Outcome that counts:</strong> {escape(space['outcome'])}</p>"
@@ -219,26 +206,14 @@ def space_page(incoming: Incoming, services: Services) -> Outgoing:
 
 def org_page(incoming: Incoming, services: Services) -> Outgoing:
     viewer = actor_of(incoming, services)
-    with storage_errors():
-        page = reading.org_feed(
-            services.store, services.cursors, viewer, incoming.param("cursor"), reading.DEFAULT_LIMIT
-        )
+    page = services.posts.reader.org_feed(viewer, incoming.param("cursor"), reading.DEFAULT_LIMIT)
     return _page("All posts", _feed(page, viewer, services, _current(incoming), incoming.path))
 
 
 def person_page(incoming: Incoming, services: Services) -> Outgoing:
     viewer = actor_of(incoming, services)
     handle = incoming.path_params["handle"]
-    with storage_errors():
-        page = reading.person_feed(
-            services.store,
-            services.directory,
-            services.cursors,
-            viewer,
-            handle,
-            incoming.param("cursor"),
-            reading.DEFAULT_LIMIT,
-        )
+    page = services.posts.reader.person_feed(viewer, handle, incoming.param("cursor"), reading.DEFAULT_LIMIT)
     person: dict[str, Any] = shapes.author(services.directory, handle)
     return _page(f"Posts by {person['name']}", _feed(page, viewer, services, _current(incoming), incoming.path))
 
@@ -246,9 +221,9 @@ def person_page(incoming: Incoming, services: Services) -> Outgoing:
 def thread_page(incoming: Incoming, services: Services) -> Outgoing:
     viewer = actor_of(incoming, services)
     here = incoming.path
-    root, replies = open_thread(services, incoming.path_params["id"], viewer)
-    shown = [reply for reply in replies if reading.visible(reply, viewer) or reply.deleted]
+    # The same replies as the JSON thread: visibility is decided once, in posts.visibility.
+    root, replies = services.posts.reader.thread(incoming.path_params["id"], viewer)
     body = _post(root, viewer, services, here, full=True)
-    body += "".join(_post(reply, viewer, services, here, full=True) for reply in shown)
+    body += "".join(_post(reply, viewer, services, here, full=True) for reply in replies)
     title = "Reply" if root.parent else "Post"
     return _page(title, body)

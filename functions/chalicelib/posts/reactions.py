@@ -1,27 +1,21 @@
 """Reactions: like, celebrate, thanks, insightful; one per person per kind per post, on or off.
 
-A reaction lives on its post: per kind, the set of people who reacted (`<kind>_by`) and the count
-(`<kind>_count`). A toggle is ONE conditional UpdateItem that changes both and answers the new
-counts. DynamoDB applies a single-item update atomically, so after any mix of concurrent toggles
-each count equals the size of its set; the condition (`NOT contains` to add, `contains` to remove)
-makes a repeated toggle a no-op instead of a double count. A TransactWrite over a separate reaction
-item would need a second round trip to answer the counts, since transactions return no values.
+A reaction lives on its post: per kind, the set of people who reacted and their count, changed
+together by one conditional write that answers the new counts, so after any mix of concurrent
+toggles each count equals its set. The condition (not there yet to add, there to remove) makes a
+repeated toggle a no-op. A reply's parent must not be hidden: a reply under a hidden post is hidden
+with it, so reacting to one costs a little more than reacting to a post (see the store).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from chalicelib.errors import PostClosedError, UnknownPostError, UnknownReactionError
+from chalicelib.errors import PostClosedError, UnknownReactionError
 from chalicelib.posts.actors import Actor
-from chalicelib.posts.authoring import check_post_id, get_post
-from chalicelib.posts.persistence.store import Store, failed_condition
-from chalicelib.posts.reading import visible
+from chalicelib.posts.authoring import check_post_id
+from chalicelib.posts.persistence.base import KINDS, Post, PostsStore, WriteRefusedError
+from chalicelib.posts.visibility import opened
 
-if TYPE_CHECKING:
-    from chalicelib.posts.persistence.dynamodb import PostItem
-
-KINDS = ("like", "celebrate", "thanks", "insightful")
+ATTEMPTS = 3
 
 
 def check_kind(kind: str) -> str:
@@ -30,44 +24,31 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def toggle(store: Store, actor: Actor, post_id: str, kind: str, on: bool) -> PostItem:
+def toggle(store: PostsStore, actor: Actor, post_id: str, kind: str, on: bool) -> Post:
     """Set this person's `kind` reaction on the post on or off; the post, with its new counts."""
     handle = actor.writer()
     check_post_id(post_id)
     check_kind(kind)
-    models = store.models()
-    Posts = models.PostItem
-    count: Any = getattr(Posts, f"{kind}_count")
-    by: Any = getattr(Posts, f"{kind}_by")
-    if on:
-        actions = [count.add(1), by.add({handle})]
-        condition = (
-            Posts.pk.exists()
-            & ~by.contains(handle)
-            & (Posts.deleted == False)  # noqa: E712
-            & Posts.hidden.does_not_exist()
-        )
-    else:
-        actions = [count.add(-1), by.delete({handle})]
-        condition = Posts.pk.exists() & by.contains(handle)
-    post: PostItem = Posts(*models.post_key(post_id))
-    from pynamodb.exceptions import UpdateError
-
-    try:
-        post.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if not failed_condition(exc):
-            raise
-        current = get_post(store, post_id)
-        if (handle in current.reactors(kind)) == on:
-            return current  # already so: nothing to change
-        raise PostClosedError(f"{post_id} is deleted or hidden") from exc
-    return post
+    under: str | None = None  # found out only if the post turns out to be a reply
+    for _ in range(ATTEMPTS):
+        try:
+            return store.react(post_id, kind, handle, on, under=under)
+        except WriteRefusedError:
+            current = opened(store, store.get(post_id), actor)
+            if current.parent is not None and under is None:
+                under = current.parent
+                continue  # a reply: go again, with its parent checked in the same write
+            if on and not current.open:
+                raise PostClosedError(f"{post_id} is deleted or hidden") from None
+            if current.parent is not None and store.get(current.parent).hidden is not None:
+                raise PostClosedError(f"{post_id} is under a hidden post") from None
+            # Refused because it was already so when the write ran: a concurrent toggle may have
+            # changed it since, and the post as it is now is the true answer.
+            return current
+    return store.get(post_id)
 
 
-def reactors(store: Store, post_id: str, viewer: Actor) -> dict[str, list[str]]:
-    """Who reacted, per kind (one GetItem). A hidden post is not there for who may not see it."""
-    post = get_post(store, post_id)
-    if not visible(post, viewer) and not post.deleted:
-        raise UnknownPostError(f"{post_id} is hidden from {viewer.handle}")
+def reactors(store: PostsStore, post_id: str, viewer: Actor) -> dict[str, list[str]]:
+    """Who reacted, per kind (one read; two for a reply, whose parent may hide it)."""
+    post = opened(store, store.get(check_post_id(post_id)), viewer)
     return {kind: sorted(post.reactors(kind)) for kind in KINDS}

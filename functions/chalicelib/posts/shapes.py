@@ -3,14 +3,12 @@ reactions, what they may do, and nothing of a hidden post unless it is theirs or
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib.directory import Directory
 from chalicelib.posts.actors import Actor
-from chalicelib.posts.reactions import KINDS
-
-if TYPE_CHECKING:
-    from chalicelib.posts.persistence.dynamodb import PostItem
+from chalicelib.posts.persistence.base import KINDS, Post
+from chalicelib.posts.visibility import concealed
 
 
 def author(directory: Directory, handle: str) -> dict[str, str]:
@@ -22,7 +20,7 @@ def author(directory: Directory, handle: str) -> dict[str, str]:
     }
 
 
-def reactions(post: PostItem, viewer: Actor) -> dict[str, dict[str, Any]]:
+def reactions(post: Post, viewer: Actor) -> dict[str, dict[str, Any]]:
     return {
         kind: {
             "count": post.reaction_count(kind),
@@ -32,12 +30,12 @@ def reactions(post: PostItem, viewer: Actor) -> dict[str, dict[str, Any]]:
     }
 
 
-def post(item: PostItem, viewer: Actor, directory: Directory) -> dict[str, Any]:
+def post(item: Post, viewer: Actor, directory: Directory) -> dict[str, Any]:
     is_author = viewer.handle is not None and item.author == viewer.handle
     is_steward = viewer.handle is not None and viewer.stewards(item.space)
     hidden = item.hidden is not None
-    shown = not item.deleted and (not hidden or is_author or is_steward)
-    open_ = not item.deleted and not hidden
+    shown = not item.deleted and not concealed(item, viewer)
+    open_ = item.open
     top_level = item.parent is None
     return {
         "id": item.id,
@@ -52,7 +50,7 @@ def post(item: PostItem, viewer: Actor, directory: Directory) -> dict[str, Any]:
         "deleted": bool(item.deleted),
         "hidden": (
             {"by": item.hidden.by, "reason": item.hidden.reason, "at": item.hidden.at}
-            if item.hidden is not None and (is_author or is_steward)
+            if item.hidden is not None and not concealed(item, viewer)
             else None
         ),
         "mentions": list(item.mentions or []) if not item.deleted else [],

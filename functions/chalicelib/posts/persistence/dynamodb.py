@@ -1,213 +1,424 @@
-"""The one DynamoDB table, through PynamoDB. Only requests that touch storage import this module,
-so `import app` stays cheap (see `store.Store.models`).
+"""The posts store in DynamoDB, through PynamoDB: every condition, every reading of a cancelled
+transaction, and every translation of a storage failure into a domain error is here, once.
 
-Items (pk, sk):
-  POST#<id>            POST             a post or a reply; id is a ULID, so ids sort by time
-  IDEM#<handle>#<key>  IDEM             an idempotency key and the post it created (TTL: a day)
-  RATE#<handle>        <UTC minute>     how many posts a person created in that minute (TTL)
-  OUTCOMES             ORG | SPACE#<s>  outcome counters: `total`, and `week_<ISO week>` per week
-
-Indexes, each with sort key `id` (so newest first is a backwards Query) and every attribute:
-  space_feed   space_feed = <slug>     the top-level posts of one space
-  org_feed     org_feed = "org"        every top-level post (one partition: fine at company scale,
-                                       about 1,000 posts a second before DynamoDB would split it)
-  author_feed  author_feed = <handle>  one person's top-level posts
-  thread       thread = <root id>      a post and its replies
-
-Reactions live on the post item: per kind a count and the set of handles, changed together by one
-conditional UpdateItem (see `reactions`).
+The key schema is documented in `_dynamodb_models`. Each write is one request: a conditional
+UpdateItem (edit, delete, hide, react) or one TransactWrite (create, outcome marks). PynamoDB and
+botocore are imported on first use, so `import app` stays cheap.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any, ParamSpec, TypeVar
 
-from pynamodb.attributes import (
-    BooleanAttribute,
-    ListAttribute,
-    MapAttribute,
-    NumberAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-    UnicodeSetAttribute,
+from chalicelib.errors import RateLimitedError, StorageUnavailableError, UnknownPostError
+from chalicelib.posts.config import PostsSettings
+from chalicelib.posts.persistence.base import (
+    KINDS,
+    Counts,
+    Edit,
+    FeedKind,
+    Hidden,
+    IdempotencyKeyTakenError,
+    IdempotencyRecord,
+    Outcome,
+    ParentRefusedError,
+    Position,
+    Post,
+    PostsStore,
+    RateCount,
+    WriteConflictError,
+    WriteRefusedError,
 )
-from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-KINDS = ("like", "celebrate", "thanks", "insightful")
-TTL_ATTRIBUTE = "expires_at"
-WEEK_PREFIX = "week_"
-ORG_FEED = "org"
+# Credentials for a local endpoint (moto's server) when the environment has none: it checks none.
+LOCAL_CREDENTIALS = ("local", "local")
+CONDITION_FAILED = "ConditionalCheckFailed"
+CONFLICT = "TransactionConflict"
+OUTCOMES_PK = "OUTCOMES"
+ORG_SK = "ORG"
+INDEXES: dict[FeedKind, str] = {"space": "space_index", "org": "org_index", "author": "author_index"}
 
+_bind_lock = threading.Lock()
+_bound: PostsSettings | None = None
 
-class TableItem(Model):
-    """Every item's key. `bind` points all models at the configured table and endpoint."""
-
-    class Meta:
-        table_name = "commons"
-        region = "us-east-1"
-        host: str | None = None
-        aws_access_key_id: str | None = None
-        aws_secret_access_key: str | None = None
-        billing_mode = PAY_PER_REQUEST_BILLING_MODE
-        connect_timeout_seconds = 3
-        read_timeout_seconds = 10
-        max_retry_attempts = 3
-        max_pool_connections = 20
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class HiddenMark(MapAttribute[str, Any]):
-    by = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    at = UnicodeAttribute()
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Storage that fails (unreachable, throttled, misconfigured) is a 503, never a traceback."""
+    from pynamodb.exceptions import PynamoDBException
+
+    try:
+        yield
+    except PynamoDBException as exc:
+        raise StorageUnavailableError(f"DynamoDB: {exc.cause_response_code or ''} {exc}") from exc
 
 
-class OutcomeMark(MapAttribute[str, Any]):
-    by = UnicodeAttribute()
-    at = UnicodeAttribute()
-    week = UnicodeAttribute()
+def _storage(method: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(method)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _translated():
+            return method(*args, **kwargs)
+
+    return wrapped
 
 
-class SpaceFeed(GlobalSecondaryIndex["PostItem"]):  # type: ignore[no-untyped-call]
-    class Meta:
-        index_name = "space_feed"
-        projection = AllProjection()
-
-    space_feed = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
+def _time(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
 
 
-class OrgFeed(GlobalSecondaryIndex["PostItem"]):  # type: ignore[no-untyped-call]
-    class Meta:
-        index_name = "org_feed"
-        projection = AllProjection()
+class DynamoDBPostsStore(PostsStore):
+    def __init__(self, settings: PostsSettings) -> None:
+        self.settings = settings
 
-    org_feed = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
+    def models(self) -> ModuleType:
+        """The PynamoDB models, pointed at this store's table."""
+        global _bound
+        from chalicelib.posts.persistence import _dynamodb_models as models
+
+        if _bound != self.settings:
+            with _bind_lock:
+                if _bound != self.settings:
+                    models.bind(
+                        table=self.settings.table,
+                        region=self.settings.region,
+                        host=self.settings.endpoint or None,
+                        credentials=self._credentials(),
+                    )
+                    _bound = self.settings
+        return models
+
+    def _credentials(self) -> tuple[str, str] | None:
+        if not self.settings.endpoint:
+            return None  # the Lambda role's, found by botocore
+        if os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"):
+            return None
+        return LOCAL_CREDENTIALS
+
+    # --- reads ---
+
+    @_storage
+    def get(self, post_id: str) -> Post:
+        models = self.models()
+        try:
+            item = models.PostItem.get(*models.post_key(post_id), consistent_read=True)
+        except models.PostItem.DoesNotExist as exc:
+            raise UnknownPostError(f"no post {post_id}") from exc
+        return _post(item)
+
+    @_storage
+    def thread(self, root_id: str, limit: int) -> list[Post]:
+        index = self.models().PostItem.thread_index
+        return sorted((_post(item) for item in index.query(root_id, limit=limit, page_size=limit)), key=lambda p: p.id)
+
+    @_storage
+    def feed(self, kind: FeedKind, key: str, start: Position | None, limit: int) -> tuple[list[Post], Position | None]:
+        models = self.models()
+        index: Any = getattr(models.PostItem, INDEXES[kind])
+        begin = {name: {"S": value} for name, value in start.items()} if start else None
+        hash_key = models.ORG_FEED if kind == "org" else key
+        results = index.query(
+            hash_key, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=begin
+        )
+        posts = [_post(item) for item in results]
+        last = results.last_evaluated_key if len(posts) >= limit else None
+        return posts, ({name: value["S"] for name, value in last.items()} if last else None)
+
+    @_storage
+    def idempotency(self, author: str, key: str) -> IdempotencyRecord | None:
+        models = self.models()
+        try:
+            record = models.IdempotencyItem.get(f"IDEM#{author}#{key}", "IDEM", consistent_read=True)
+        except models.IdempotencyItem.DoesNotExist:
+            return None
+        expires = record.expires_at.timestamp() if record.expires_at else 0.0
+        return IdempotencyRecord(author, key, record.fingerprint, record.post_id, expires)
+
+    @_storage
+    def outcome_counts(self, space: str) -> Counts:
+        models = self.models()
+        try:
+            return _counts(models.OutcomeCounter.get(OUTCOMES_PK, f"SPACE#{space}"))
+        except models.OutcomeCounter.DoesNotExist:
+            return Counts()
+
+    @_storage
+    def all_outcome_counts(self) -> tuple[Counts, dict[str, Counts]]:
+        org, spaces = Counts(), {}
+        for counter in self.models().OutcomeCounter.query(OUTCOMES_PK):
+            if counter.sk == ORG_SK:
+                org = _counts(counter)
+            elif counter.sk.startswith("SPACE#"):
+                spaces[counter.sk.removeprefix("SPACE#")] = _counts(counter)
+        return org, spaces
+
+    # --- writes ---
+
+    @_storage
+    def create(self, post: Post, record: IdempotencyRecord, rate: RateCount) -> None:
+        """One TransactWrite: [post, idempotency record] put, then [parent, rate count] updated."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        models = self.models()
+        Posts, IdempotencyItem, RateItem = models.PostItem, models.IdempotencyItem, models.RateItem
+        try:
+            with TransactWrite(connection=Posts._get_connection().connection) as transaction:
+                transaction.save(_item(models, post), condition=Posts.pk.does_not_exist())
+                transaction.save(
+                    IdempotencyItem(
+                        f"IDEM#{record.author}#{record.key}",
+                        "IDEM",
+                        post_id=record.post_id,
+                        fingerprint=record.fingerprint,
+                        expires_at=_time(record.expires_at),
+                    ),
+                    condition=IdempotencyItem.pk.does_not_exist(),
+                )
+                if post.parent is not None:
+                    transaction.update(
+                        Posts(*models.post_key(post.parent)),
+                        actions=[Posts.reply_count.add(1)],
+                        condition=_open(Posts) & (Posts.space == post.space) & Posts.parent.does_not_exist(),
+                    )
+                transaction.update(
+                    RateItem(f"RATE#{rate.author}", rate.minute),
+                    actions=[RateItem.posts.add(1), RateItem.expires_at.set(_time(rate.expires_at))],
+                    condition=RateItem.posts.does_not_exist() | (RateItem.posts < rate.limit),
+                )
+        except TransactWriteError as exc:
+            codes = _cancellation_codes(exc)
+            if not codes:
+                raise StorageUnavailableError(f"create failed: {exc.cause_response_code}: {exc}") from exc
+            if codes[1] in (CONDITION_FAILED, CONFLICT):
+                raise IdempotencyKeyTakenError(f"{record.author} used key {record.key} ({codes[1]})") from exc
+            if codes[-1] == CONDITION_FAILED:
+                raise RateLimitedError(f"{rate.author} created too many posts this minute") from exc
+            if post.parent is not None and codes[2] == CONDITION_FAILED:
+                raise ParentRefusedError(f"{post.parent} cannot take a reply in {post.space}") from exc
+            if CONFLICT in codes or codes[0] == CONDITION_FAILED:
+                raise WriteConflictError(f"create of {post.id} conflicted: {codes}") from exc
+            raise StorageUnavailableError(f"create cancelled: {codes}") from exc
+
+    @_storage
+    def edit(self, post_id: str, author: str, version: int, change: Edit) -> Post:
+        Posts = self.models().PostItem
+        actions = [
+            Posts.body.set(change.body),
+            Posts.html.set(change.html),
+            Posts.mentions.set(list(change.mentions)),
+            Posts.edited_at.set(change.at),
+            Posts.version.add(1),
+        ]
+        condition = Posts.pk.exists() & (Posts.author == author) & (Posts.version == version) & _undeleted(Posts)
+        return self._update(post_id, actions, condition)
+
+    @_storage
+    def delete(self, post_id: str, author: str, at: str) -> Post:
+        Posts = self.models().PostItem
+        actions = [
+            Posts.deleted.set(True),
+            Posts.body.set(""),
+            Posts.html.set(""),
+            Posts.mentions.set([]),
+            Posts.edited_at.set(at),
+            Posts.version.add(1),
+        ]
+        return self._update(post_id, actions, Posts.pk.exists() & (Posts.author == author) & _undeleted(Posts))
+
+    @_storage
+    def set_hidden(self, post_id: str, spaces: Sequence[str], hidden: Hidden | None) -> Post:
+        models = self.models()
+        Posts = models.PostItem
+        if hidden is None:
+            action = Posts.hidden.remove()
+        else:
+            action = Posts.hidden.set(models.HiddenMark(by=hidden.by, reason=hidden.reason, at=hidden.at))
+        # No read first: the condition names the spaces this person stewards.
+        return self._update(post_id, [action], Posts.pk.exists() & Posts.space.is_in(*spaces))
+
+    @_storage
+    def react(self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None) -> Post:
+        models = self.models()
+        Posts = models.PostItem
+        count: Any = getattr(Posts, f"{kind}_count")
+        by: Any = getattr(Posts, f"{kind}_by")
+        if on:
+            actions = [count.add(1), by.add({handle})]
+            condition = _open(Posts) & ~by.contains(handle)
+        else:
+            actions = [count.add(-1), by.delete({handle})]
+            condition = Posts.pk.exists() & by.contains(handle)
+        if under is None:
+            # A top-level post, as nearly every reaction is: one UpdateItem that answers the counts.
+            return self._update(post_id, actions, condition & Posts.parent.does_not_exist())
+        return self._react_under(models, post_id, under, actions, condition)
+
+    def _react_under(self, models: ModuleType, post_id: str, under: str, actions: list[Any], condition: Any) -> Post:
+        """A reply: its parent must not be hidden, checked in the same transaction; a read after it
+        answers the counts (a transaction returns none)."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        Posts = models.PostItem
+        parent_pk, parent_sk = models.post_key(under)
+        try:
+            with TransactWrite(connection=Posts._get_connection().connection) as transaction:
+                transaction.condition_check(
+                    Posts, parent_pk, parent_sk, condition=Posts.pk.exists() & Posts.hidden.does_not_exist()
+                )
+                transaction.update(
+                    Posts(*models.post_key(post_id)), actions=actions, condition=condition & (Posts.parent == under)
+                )
+        except TransactWriteError as exc:
+            codes = _cancellation_codes(exc)
+            if CONDITION_FAILED in codes:
+                raise WriteRefusedError(f"reaction on {post_id} under {under} refused: {codes}") from exc
+            if CONFLICT in codes:
+                raise WriteConflictError(f"reaction on {post_id} conflicted") from exc
+            raise
+        return self.get(post_id)
+
+    @_storage
+    def mark_outcome(
+        self, post_id: str, space: str, by: str, outcome: Outcome | None, week: str, *, any_author: bool
+    ) -> None:
+        """One TransactWrite: the post's mark, and the space's and the organisation's counts."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        models = self.models()
+        Posts, OutcomeCounter = models.PostItem, models.OutcomeCounter
+        condition = _open(Posts) & (Posts.space == space) & Posts.parent.does_not_exist()
+        if not any_author:
+            condition = condition & (Posts.author == by)
+        if outcome is not None:
+            condition = condition & Posts.outcome.does_not_exist()
+            post_action = Posts.outcome.set(models.OutcomeMark(by=outcome.by, at=outcome.at, week=outcome.week))
+        else:
+            condition = condition & (Posts.outcome.week == week)
+            post_action = Posts.outcome.remove()
+        step = 1 if outcome is not None else -1
+        try:
+            with TransactWrite(connection=Posts._get_connection().connection) as transaction:
+                transaction.update(Posts(*models.post_key(post_id)), actions=[post_action], condition=condition)
+                for sort_key in (f"SPACE#{space}", ORG_SK):
+                    transaction.update(
+                        OutcomeCounter(OUTCOMES_PK, sort_key),
+                        actions=[OutcomeCounter.total.add(step), models.week_attribute(week).add(step)],
+                    )
+        except TransactWriteError as exc:
+            codes = _cancellation_codes(exc)
+            if codes and codes[0] == CONDITION_FAILED:
+                raise WriteRefusedError(f"outcome of {post_id} refused") from exc
+            if CONFLICT in codes:
+                raise WriteConflictError(f"outcome of {post_id} conflicted") from exc
+            raise StorageUnavailableError(f"outcome write failed: {exc.cause_response_code}: {exc}") from exc
+
+    def _update(self, post_id: str, actions: list[Any], condition: Any) -> Post:
+        """One conditional UpdateItem that answers the post as it now is."""
+        from pynamodb.exceptions import UpdateError
+
+        models = self.models()
+        item = models.PostItem(*models.post_key(post_id))
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise WriteRefusedError(f"the condition on {post_id} did not hold") from exc
+            raise
+        return _post(item)
+
+    # --- setting up, and watching ---
+
+    @_storage
+    def create_storage(self) -> bool:
+        created: bool = self.models().create_table()
+        return created
+
+    def on_request(self, listener: Callable[..., None]) -> Callable[[], None]:
+        models = self.models()
+        clients = [model._get_connection().connection.client for model in models.MODELS]
+        unique = list({id(client): client for client in clients}.values())
+        for client in unique:
+            client.meta.events.register("before-send.dynamodb", listener)
+
+        def stop() -> None:
+            for client in unique:
+                client.meta.events.unregister("before-send.dynamodb", listener)
+
+        return stop
 
 
-class AuthorFeed(GlobalSecondaryIndex["PostItem"]):  # type: ignore[no-untyped-call]
-    class Meta:
-        index_name = "author_feed"
-        projection = AllProjection()
-
-    author_feed = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
+# --- conditions and conversions ---
 
 
-class Thread(GlobalSecondaryIndex["PostItem"]):  # type: ignore[no-untyped-call]
-    class Meta:
-        index_name = "thread"
-        projection = AllProjection()
-
-    thread = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
+def _undeleted(Posts: Any) -> Any:
+    return Posts.deleted == False  # noqa: E712 (a DynamoDB condition, not a test)
 
 
-class PostItem(TableItem):
-    """A post or a reply. Replies have `parent` and no feed keys, so feeds list top-level posts."""
-
-    id = UnicodeAttribute()
-    space = UnicodeAttribute()
-    parent = UnicodeAttribute(null=True)
-    thread = UnicodeAttribute()
-    author = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    edited_at = UnicodeAttribute(null=True)
-    version = NumberAttribute(default=1)
-    body = UnicodeAttribute(default="")
-    html = UnicodeAttribute(default="")
-    deleted = BooleanAttribute(default=False)
-    hidden = HiddenMark(null=True)  # type: ignore[no-untyped-call]
-    mentions = ListAttribute(of=UnicodeAttribute, default=list)
-    reply_count = NumberAttribute(default=0)
-    outcome = OutcomeMark(null=True)  # type: ignore[no-untyped-call]
-    like_count = NumberAttribute(default=0)
-    like_by = UnicodeSetAttribute(null=True)
-    celebrate_count = NumberAttribute(default=0)
-    celebrate_by = UnicodeSetAttribute(null=True)
-    thanks_count = NumberAttribute(default=0)
-    thanks_by = UnicodeSetAttribute(null=True)
-    insightful_count = NumberAttribute(default=0)
-    insightful_by = UnicodeSetAttribute(null=True)
-    space_feed = UnicodeAttribute(null=True)
-    org_feed = UnicodeAttribute(null=True)
-    author_feed = UnicodeAttribute(null=True)
-
-    space_index = SpaceFeed()
-    org_index = OrgFeed()
-    author_index = AuthorFeed()
-    thread_index = Thread()
-
-    def reaction_count(self, kind: str) -> int:
-        return int(getattr(self, f"{kind}_count") or 0)
-
-    def reactors(self, kind: str) -> set[str]:
-        return set(getattr(self, f"{kind}_by") or ())
+def _open(Posts: Any) -> Any:
+    return Posts.pk.exists() & _undeleted(Posts) & Posts.hidden.does_not_exist()
 
 
-class IdempotencyItem(TableItem):
-    post_id = UnicodeAttribute()
-    fingerprint = UnicodeAttribute()
-    expires_at = TTLAttribute()
+def _cancellation_codes(error: Any) -> list[str | None]:
+    """One code per transaction item, in order: None where that item was not a reason."""
+    return [reason.code if reason is not None else None for reason in error.cancellation_reasons]
 
 
-class RateItem(TableItem):
-    posts = NumberAttribute(default=0)
-    expires_at = TTLAttribute()
+def _post(item: Any) -> Post:
+    hidden = item.hidden
+    outcome = item.outcome
+    return Post(
+        id=item.id,
+        space=item.space,
+        parent=item.parent,
+        thread=item.thread,
+        author=item.author,
+        created_at=item.created_at,
+        edited_at=item.edited_at,
+        version=int(item.version or 1),
+        body=item.body or "",
+        html=item.html or "",
+        deleted=bool(item.deleted),
+        hidden=Hidden(hidden.by, hidden.reason, hidden.at) if hidden is not None else None,
+        mentions=tuple(item.mentions or ()),
+        reply_count=int(item.reply_count or 0),
+        outcome=Outcome(outcome.by, outcome.at, outcome.week) if outcome is not None else None,
+        reactions={kind: frozenset(getattr(item, f"{kind}_by") or ()) for kind in KINDS},
+        counts={kind: int(getattr(item, f"{kind}_count") or 0) for kind in KINDS},
+    )
 
 
-class OutcomeCounter(TableItem):
-    """Totals; the per-week counts are top-level `week_<ISO week>` attributes, which ADD can create
-    in the same update as the total (a nested map could not be created and added to at once)."""
-
-    total = NumberAttribute(default=0)
-    weeks: dict[str, int]
-
-    @classmethod
-    def from_raw_data(cls, data: dict[str, Any]) -> OutcomeCounter:
-        counter = super().from_raw_data(data)
-        counter.weeks = {
-            name[len(WEEK_PREFIX) :]: int(value["N"])
-            for name, value in data.items()
-            if name.startswith(WEEK_PREFIX) and "N" in value
-        }
-        return counter
-
-
-MODELS: tuple[type[TableItem], ...] = (PostItem, IdempotencyItem, RateItem, OutcomeCounter)
-
-
-def post_key(post_id: str) -> tuple[str, str]:
-    return f"POST#{post_id}", "POST"
+def _item(models: ModuleType, post: Post) -> Any:
+    top_level = post.parent is None
+    return models.PostItem(
+        *models.post_key(post.id),
+        id=post.id,
+        space=post.space,
+        parent=post.parent,
+        thread=post.thread,
+        author=post.author,
+        created_at=post.created_at,
+        version=post.version,
+        body=post.body,
+        html=post.html,
+        mentions=list(post.mentions),
+        space_feed=post.space if top_level else None,
+        org_feed=models.ORG_FEED if top_level else None,
+        author_feed=post.author if top_level else None,
+    )
 
 
-def week_attribute(week: str) -> NumberAttribute:
-    """An unbound attribute naming one week's counter, for ADD in an update."""
-    return NumberAttribute(attr_name=f"{WEEK_PREFIX}{week}")
-
-
-def bind(*, table: str, region: str, host: str | None, credentials: tuple[str, str] | None) -> None:
-    """Point every model at this table; connections are made again on next use."""
-    meta = TableItem.Meta
-    meta.table_name = table
-    meta.region = region
-    meta.host = host
-    meta.aws_access_key_id, meta.aws_secret_access_key = credentials or (None, None)
-    models: list[type[TableItem]] = [TableItem, *MODELS]
-    for model in models:
-        model._connection = None
-
-
-def create_table() -> bool:
-    """Create the table with its indexes and TTL when it is missing (the dev stack and tests;
-    production creates it from CloudFormation). True when it was created."""
-    if PostItem.exists():
-        return False
-    PostItem.create_table(wait=True, billing_mode=PAY_PER_REQUEST_BILLING_MODE)
-    IdempotencyItem.update_ttl(ignore_update_ttl_errors=False)
-    return True
+def _counts(counter: Any) -> Counts:
+    weeks = {week: n for week, n in getattr(counter, "weeks", {}).items() if n}
+    return Counts(int(counter.total or 0), weeks)

@@ -1,0 +1,206 @@
+"""What the posts domain needs from storage, and nothing of how it is stored.
+
+`PostsStore` is the seam: `dynamodb.DynamoDBPostsStore` is the one the functions use, and
+`memory.MemoryPostsStore` keeps the same promises in a dict, for tests and examples. The same
+contract tests run against both (tests/integration/test_persistence_contract.py).
+
+Every write is one atomic step with a condition. When the condition fails, the store raises
+`WriteRefusedError` and changes nothing; the domain then reads, to say why. Storage that fails for
+any other reason raises `StorageUnavailableError` (a 503), never a library's own exception.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from chalicelib.errors import ConflictError, StorageUnavailableError
+
+KINDS = ("like", "celebrate", "thanks", "insightful")
+FeedKind = Literal["space", "org", "author"]
+# Where a feed page ends: the store's own key names and values, sealed into the cursor as they are.
+Position = dict[str, str]
+
+
+class WriteRefusedError(ConflictError):
+    """A write's condition did not hold, so nothing changed. The domain reads to explain it."""
+
+
+class WriteConflictError(StorageUnavailableError):
+    """Another write to the same items got there at the same moment: try again."""
+
+
+class IdempotencyKeyTakenError(ConflictError):
+    """A create's idempotency key was used before (the domain answers the first post, or refuses)."""
+
+
+class ParentRefusedError(ConflictError):
+    """A reply's parent could not take it: missing, a reply, closed, or in another space."""
+
+
+@dataclass(frozen=True)
+class Hidden:
+    by: str
+    reason: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    by: str
+    at: str
+    week: str  # the ISO week the mark was counted in
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post or a reply (`parent` set). `thread` is the id of the post at the top of its thread."""
+
+    id: str
+    space: str
+    parent: str | None
+    thread: str
+    author: str
+    created_at: str
+    edited_at: str | None = None
+    version: int = 1
+    body: str = ""
+    html: str = ""
+    deleted: bool = False
+    hidden: Hidden | None = None
+    mentions: tuple[str, ...] = ()
+    reply_count: int = 0
+    outcome: Outcome | None = None
+    reactions: Mapping[str, frozenset[str]] = field(default_factory=dict)  # kind -> who reacted
+    # kind -> how many: stored beside the set and changed with it, so the two always agree.
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def reaction_count(self, kind: str) -> int:
+        return self.counts.get(kind, 0)
+
+    def reactors(self, kind: str) -> frozenset[str]:
+        return self.reactions.get(kind, frozenset())
+
+    @property
+    def open(self) -> bool:
+        """Takes replies, reactions and outcome marks."""
+        return not self.deleted and self.hidden is None
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """Remembers that `author` made `post_id` with `key`, for a day; `fingerprint` is the request."""
+
+    author: str
+    key: str
+    fingerprint: str
+    post_id: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class RateCount:
+    """One more post by `author` in `minute`, refused (RateLimitedError) beyond `limit`."""
+
+    author: str
+    minute: str
+    limit: int
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Outcome marks: all of them, and per ISO week."""
+
+    total: int = 0
+    weeks: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Edit:
+    body: str
+    html: str
+    mentions: tuple[str, ...]
+    at: str
+
+
+class PostsStore(ABC):
+    """Every read and write of posts. Reads of one post are consistent; feeds and threads read an
+    index that may lag a moment behind."""
+
+    # --- reads ---
+
+    @abstractmethod
+    def get(self, post_id: str) -> Post:
+        """The post; UnknownPostError when there is none."""
+
+    @abstractmethod
+    def thread(self, root_id: str, limit: int) -> list[Post]:
+        """The post and its replies (up to `limit` items), in id order: oldest first."""
+
+    @abstractmethod
+    def feed(self, kind: FeedKind, key: str, start: Position | None, limit: int) -> tuple[list[Post], Position | None]:
+        """Top-level posts of a space, of everyone (`org`) or of an author, newest first, from
+        `start`; and where the next page starts, when there may be one."""
+
+    @abstractmethod
+    def idempotency(self, author: str, key: str) -> IdempotencyRecord | None:
+        """What an earlier create with this key made, read consistently."""
+
+    @abstractmethod
+    def outcome_counts(self, space: str) -> Counts:
+        """One space's outcome counts."""
+
+    @abstractmethod
+    def all_outcome_counts(self) -> tuple[Counts, dict[str, Counts]]:
+        """The organisation's counts and every space's."""
+
+    # --- writes ---
+
+    @abstractmethod
+    def create(self, post: Post, record: IdempotencyRecord, rate: RateCount) -> None:
+        """Store a new post or reply, its idempotency record and the author's rate count, all or
+        nothing. A reply also counts one more reply on its parent, which must be a top-level,
+        open post in the reply's space.
+
+        Raises IdempotencyKeyTakenError, RateLimitedError, ParentRefusedError, or
+        WriteConflictError (try again), checked in that order."""
+
+    @abstractmethod
+    def edit(self, post_id: str, author: str, version: int, change: Edit) -> Post:
+        """Replace the body of the author's undeleted post at `version`; the version goes up by one."""
+
+    @abstractmethod
+    def delete(self, post_id: str, author: str, at: str) -> Post:
+        """Leave a tombstone of the author's undeleted post: no body, HTML or mentions."""
+
+    @abstractmethod
+    def set_hidden(self, post_id: str, spaces: Sequence[str], hidden: Hidden | None) -> Post:
+        """Hide (or, with None, restore) a post whose space is one of `spaces`."""
+
+    @abstractmethod
+    def react(self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None) -> Post:
+        """Add `handle` to the post's `kind` reactions (on: only if not there yet, and the post is
+        open) or take them away (off: only if there). `under`, for a reply, names its parent,
+        which must not be hidden."""
+
+    @abstractmethod
+    def mark_outcome(
+        self, post_id: str, space: str, by: str, outcome: Outcome | None, week: str, *, any_author: bool
+    ) -> None:
+        """Set (or, with None, remove) the outcome mark of an open top-level post in `space`, and
+        count it in the space's and the organisation's counts for `week`, together. Marking needs
+        no mark yet; unmarking needs the mark counted in `week`. Unless `any_author`, the post
+        must be by `by`."""
+
+    # --- setting up, and watching ---
+
+    def create_storage(self) -> bool:
+        """Make what the store needs where nothing made it (the dev stack and tests); True if made."""
+        return False
+
+    def on_request(self, listener: Callable[..., None]) -> Callable[[], None]:
+        """Call `listener` before every request to storage (benchmarks count round trips)."""
+        return lambda: None
