@@ -7,8 +7,10 @@ from chalice.app import Chalice
 
 from chalicelib.auth.routes import auth
 from chalicelib.posts.routes import posts
+from chalicelib.web.http import secure_every_answer
 
 app = Chalice(app_name="commons")
 app.debug = False  # tracebacks never reach a visitor
+app.register_middleware(secure_every_answer, "http")  # Chalice's own 405/415/500 too
 app.register_blueprint(auth)  # sign-in, sign-out and /api/me
 app.register_blueprint(posts)  # posts, replies, reactions, outcomes and their no-JavaScript pages

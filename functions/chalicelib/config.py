@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from chalicelib._encoding import b64url_decode
+from chalicelib.auth.cloudfront import load_private_key
 from chalicelib.errors import ConfigError
 from chalicelib.posts.config import PostsSettings
 
@@ -47,6 +48,9 @@ class Settings:
     discovery_url: str = ""
     token_endpoint: str = ""
     posts: PostsSettings = field(default_factory=PostsSettings)
+    # Not from the environment: the dev server turns it on, to see the hub rebuilt under it. Deployed,
+    # the snapshot is packaged with the function and never changes.
+    directory_reload: bool = False
 
     @property
     def secure_cookies(self) -> bool:
@@ -103,6 +107,9 @@ class Settings:
         )
         if "openid" not in settings.scopes.split():
             problems.append("COMMONS_OIDC_SCOPES must include openid")
+        if settings.cloudfront_private_key and not _is_rsa_private_key(settings.cloudfront_private_key):
+            # Found now, not at the first sign-in, after the provider has already redeemed the code.
+            problems.append("COMMONS_CLOUDFRONT_PRIVATE_KEY is not an RSA private key in PEM")
         if problems:
             raise ConfigError("; ".join(problems))
         return settings
@@ -143,6 +150,14 @@ def _origin(value: str, problems: list[str]) -> str:
     elif parts.scheme == "http" and host not in LOCAL_HOSTS:
         problems.append("COMMONS_PUBLIC_ORIGIN must use https (plain http is only for localhost)")
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _is_rsa_private_key(pem: str) -> bool:
+    try:
+        load_private_key(pem)
+    except ValueError:
+        return False
+    return True
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool, problems: list[str]) -> bool:

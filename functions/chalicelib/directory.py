@@ -69,11 +69,16 @@ class _Snapshot:
 
 
 class Directory:
-    """People indexed by handle and by email (case-insensitive) and spaces by slug, reloaded when
-    the file changes."""
+    """People indexed by handle and by email (case-insensitive) and spaces by slug, read on first use.
 
-    def __init__(self, path: str) -> None:
+    With `reload` (the dev server), the file is checked on every lookup and read again when it
+    changes. Without it (Lambda, where the snapshot is packaged with the function and never changes)
+    it is read once, and a feed of fifty posts costs no `stat` at all.
+    """
+
+    def __init__(self, path: str, *, reload: bool = False) -> None:
         self._path = path
+        self._reload = reload
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._snapshot = _Snapshot({}, {}, {}, {})
@@ -100,6 +105,8 @@ class Directory:
         return {slug: space.name for slug, space in self._snapshot.spaces.items()}
 
     def _refresh(self) -> None:
+        if self._stamp is not None and not self._reload:
+            return
         try:
             stat = os.stat(self._path)
         except OSError as exc:

@@ -179,6 +179,14 @@ class MalformedJsonError(BadRequestError):
     message = "The request body is not valid JSON."
 
 
+class InvalidTextError(BadRequestError):
+    """Text that is not Unicode (a lone surrogate, bytes that are not UTF-8): refused, never replaced."""
+
+    code = "invalid-text"
+    title = "That request holds text we cannot read"
+    message = "Part of the request is not valid Unicode text."
+
+
 class BadCursorError(BadRequestError):
     code = "bad-cursor"
     title = "That page link is not valid"

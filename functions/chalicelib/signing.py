@@ -40,7 +40,8 @@ class TokenSigner:
     def open(self, token: str, max_length: int) -> bytes:
         """The payload of a genuine token; TokenError saying why not."""
         parts = token.split(".")
-        if len(token) > max_length or len(parts) != 4 or parts[0] != self._version:
+        # Every genuine token is ASCII; anything else cannot be signed or compared, only refused.
+        if len(token) > max_length or not token.isascii() or len(parts) != 4 or parts[0] != self._version:
             raise TokenError(f"{self._what} is malformed")
         version, key_id, payload, signature = parts
         key = self._keys.get(key_id)

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from chalicelib.config import Settings
 from chalicelib.errors import ConfigError
 
 KEY = "A" * 43  # base64url of 32 bytes
+_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+PKCS8 = serialization.PrivateFormat.PKCS8
+
+
+def _pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, *, password: bytes | None = None) -> str:
+    protection = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    return key.private_bytes(serialization.Encoding.PEM, PKCS8, protection).decode()
+
+
+# As a one-line environment value: newlines escaped.
+CLOUDFRONT_KEY = _pem(_RSA).replace("\n", "\\n")
 ENV = {
     "COMMONS_PUBLIC_ORIGIN": "https://hub.example.com",
     "COMMONS_OIDC_ISSUER": "https://login.example.com",
@@ -15,7 +28,7 @@ ENV = {
     "COMMONS_OIDC_CLIENT_SECRET": "s3cret",
     "COMMONS_SESSION_KEYS": f"2026-11={KEY},2026-05={'B' * 43}",
     "COMMONS_CLOUDFRONT_KEY_PAIR_ID": "K2JCJMDEHXQW5F",
-    "COMMONS_CLOUDFRONT_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\\nMII...\\n-----END PRIVATE KEY-----",
+    "COMMONS_CLOUDFRONT_PRIVATE_KEY": CLOUDFRONT_KEY,
     "COMMONS_DIRECTORY": "directory.json",
 }
 
@@ -36,7 +49,7 @@ def test_defaults() -> None:
 
 def test_secrets_stay_out_of_repr() -> None:
     text = repr(Settings.from_environ(ENV))
-    assert "s3cret" not in text and "MII" not in text and "\\x00" not in text
+    assert "s3cret" not in text and "MII" not in text and "PRIVATE KEY" not in text and "\\x00" not in text
 
 
 def test_every_setting_can_be_changed() -> None:
@@ -109,3 +122,38 @@ def test_bad_session_keys_are_named(keys: str, problem: str) -> None:
 def test_the_public_origin_is_only_an_origin() -> None:
     with pytest.raises(ConfigError, match="scheme://host"):
         Settings.from_environ({**ENV, "COMMONS_PUBLIC_ORIGIN": "https://hub.example.com/path"})
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "-----BEGIN PRIVATE KEY-----\\nMII...\\n-----END PRIVATE KEY-----",  # a placeholder left in
+        "unused",
+        _pem(_RSA)[:200],  # cut short when pasted
+        _pem(ec.generate_private_key(ec.SECP256R1())),  # CloudFront signs with RSA only
+        _pem(_RSA, password=b"secret"),  # the function has no passphrase to open it
+        _RSA.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode(),  # the public half
+    ],
+    ids=["placeholder", "word", "truncated", "ec", "encrypted", "public"],
+)
+def test_a_cloudfront_key_that_cannot_sign_is_reported_with_the_other_problems(key: str) -> None:
+    """Found with the settings, not at the first sign-in after the provider has redeemed the code."""
+    env = {**ENV, "COMMONS_CLOUDFRONT_PRIVATE_KEY": key, "COMMONS_OIDC_ISSUER": ""}
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_environ(env)
+    assert "COMMONS_CLOUDFRONT_PRIVATE_KEY is not an RSA private key in PEM" in raised.value.reason
+    assert "COMMONS_OIDC_ISSUER is not set" in raised.value.reason
+    assert key not in raised.value.reason
+
+
+def test_a_missing_cloudfront_key_is_reported_as_missing_only() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_environ({**ENV, "COMMONS_CLOUDFRONT_PRIVATE_KEY": ""})
+    assert "COMMONS_CLOUDFRONT_PRIVATE_KEY is not set" in raised.value.reason
+    assert "not an RSA private key" not in raised.value.reason
+
+
+def test_the_directory_reloads_only_where_asked() -> None:
+    assert Settings.from_environ(ENV).directory_reload is False

@@ -61,14 +61,28 @@ def test_a_token_without_the_claim_is_refused(directory: Directory) -> None:
         identify({"sub": "1", "email": "jane.doe@example.com"}, directory, claim="upn", allow_unknown_staff=True)
 
 
-def test_the_directory_is_reloaded_when_the_snapshot_changes(tmp_path: Path) -> None:
+def test_with_reload_the_directory_is_read_again_when_the_snapshot_changes(tmp_path: Path) -> None:
+    """The dev server's directory: the hub rebuilt under it shows without a restart."""
     path = tmp_path / "directory.json"
     path.write_text(json.dumps({"people": {}, "spaces": {}}))
-    directory = Directory(str(path))
+    directory = Directory(str(path), reload=True)
     assert directory.by_handle("jane.doe") is None
     path.write_text(json.dumps({"people": PEOPLE, "spaces": {}}))
     person = directory.by_handle("jane.doe")
     assert person is not None and person.public()["url"] == "/people/jane.doe/"
+
+
+def test_without_reload_the_snapshot_is_read_once_and_never_looked_at_again(tmp_path: Path) -> None:
+    """Lambda's directory: packaged with the function, so a feed of fifty posts costs no stat."""
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps({"people": PEOPLE, "spaces": {}}))
+    directory = Directory(str(path))
+    assert directory.by_handle("jane.doe") is not None
+    path.unlink()  # from here a stat would fail, and the lookup with it
+    for _ in range(50):
+        assert directory.by_handle("jane.doe") is not None
+        assert directory.by_email("jane.doe@example.com") is not None
+        assert directory.stewarded_by("jane.doe") == frozenset()
 
 
 def test_a_missing_or_broken_snapshot_is_an_operator_error(tmp_path: Path) -> None:

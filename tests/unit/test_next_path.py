@@ -50,3 +50,8 @@ def test_a_path_with_non_ascii_characters_comes_back_percent_encoded_for_the_loc
     assert safe_next_path("/teams/a%20b/") == "/teams/a%20b/"
     with pytest.raises(UnsafeNextError):
         safe_next_path("/" + "日" * 300)  # 300 characters, but 2,700 once encoded
+
+
+def test_a_path_holding_a_lone_surrogate_is_refused_not_crashed_on() -> None:
+    with pytest.raises(UnsafeNextError, match="lone surrogate"):
+        safe_next_path("/teams/\ud800/")

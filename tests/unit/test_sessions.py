@@ -104,3 +104,9 @@ def test_wrong_types_inside_a_signed_payload_are_refused() -> None:
     token = signer.seal(_session(expires_at="never"))
     with pytest.raises(SessionInvalidError, match="wrong types"):
         signer.open(token, NOW)
+
+
+@pytest.mark.parametrize("token", ["s1.2026-11.é.x", "s1.2026-11.e30.é", "s1.2026-11.\udc00.x"])
+def test_a_session_cookie_with_non_ascii_text_is_invalid_not_a_crash(token: str) -> None:
+    with pytest.raises(SessionInvalidError, match="session cookie is malformed"):
+        SessionSigner([CURRENT]).open(token, NOW)

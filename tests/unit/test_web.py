@@ -6,6 +6,7 @@ import json
 import logging
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -90,6 +91,48 @@ def test_repeated_query_parameters_are_refused() -> None:
     incoming = web.Incoming("GET", "/auth/callback", {"state": ["a", "b"]}, {}, {})
     with pytest.raises(errors.BadRequestError):
         incoming.param("state")
+
+
+def _gateway() -> Any:
+    from chalice.config import Config
+    from chalice.local import LocalGateway
+
+    import app
+
+    disk = json.loads((REPO / "functions" / ".chalice" / "config.json").read_text())
+    return LocalGateway(app.app, Config(chalice_stage="dev", config_from_disk=disk))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("HEAD", "/api/me", {}, 405),
+        ("PUT", "/api/spaces/platform/posts", {}, 405),
+        ("DELETE", "/auth/callback", {}, 405),
+        ("POST", "/auth/logout", {"content-type": "image/png"}, 415),
+    ],
+)
+def test_chalices_own_answers_carry_the_security_headers_and_our_shape(
+    method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    """Chalice answers these itself, before any route runs: the middleware still dresses them."""
+    response = _gateway().handle_request(method, path, headers, b"x" if method == "POST" else None)
+    assert response["statusCode"] == status
+    for name, value in web.http.SECURITY_HEADERS.items():
+        assert response["headers"][name] == value
+    assert "nosniff" in response["headers"]["X-Content-Type-Options"]
+    assert "default-src 'none'" in response["headers"]["Content-Security-Policy"]
+    if path.startswith("/api/"):
+        assert response["headers"]["Content-Type"] == "application/json"
+        assert json.loads(response["body"]) == {
+            "error": "method-not-allowed",
+            "message": "This address does not answer that method.",
+        }
+    else:
+        assert response["headers"]["Content-Type"].startswith("text/html")
+        assert "Code" not in response["body"]
+    if status == 405:
+        assert response["headers"]["Allow"]
 
 
 def test_importing_the_app_loads_no_heavy_library_and_reads_no_setting() -> None:

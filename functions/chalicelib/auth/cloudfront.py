@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import CloudFrontCookieError
@@ -48,6 +48,23 @@ def custom_policy(resource: str, expires_at: int) -> bytes:
     return json.dumps({"Statement": [statement]}, separators=(",", ":")).encode()
 
 
+@lru_cache(maxsize=4)
+def load_private_key(pem: str) -> RSAPrivateKey:
+    """The RSA private key in `pem`; ValueError if it is not one. Cached: the settings check and
+    the signer read the same key, and parsing it is the slow part of a cold start."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # TypeError: it needs a password
+        raise ValueError("not a private key in PEM") from exc
+    if not isinstance(key, RSAPrivateKey):
+        raise ValueError("the CloudFront private key must be an RSA key")
+    return key
+
+
 @dataclass(frozen=True)
 class CloudFrontSigner:
     key_pair_id: str
@@ -55,13 +72,7 @@ class CloudFrontSigner:
 
     @cached_property
     def _private_key(self) -> RSAPrivateKey:
-        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-        key = load_pem_private_key(self.private_key_pem.encode(), password=None)
-        if not isinstance(key, RSAPrivateKey):
-            raise ValueError("the CloudFront private key must be an RSA key")
-        return key
+        return load_private_key(self.private_key_pem)
 
     def signed_cookies(self, resource: str, expires_at: int) -> dict[str, str]:
         """The three cookies that open `resource` (a URL, `*` allowed) until `expires_at`."""

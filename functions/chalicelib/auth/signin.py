@@ -14,13 +14,12 @@ from chalicelib.errors import (
     CodeRejectedError,
     CommonsError,
     IssuerMismatchError,
-    SessionMissingError,
     StateMismatchError,
     TransactionMissingError,
 )
 from chalicelib.runtime import Services
 from chalicelib.web import pages
-from chalicelib.web.http import Incoming, Outgoing, html, redirect
+from chalicelib.web.http import Incoming, Outgoing, html, printable, redirect
 from chalicelib.web.next_path import safe_next_path
 
 log = logging.getLogger(__name__)
@@ -42,13 +41,13 @@ def begin(incoming: Incoming, services: Services) -> Outgoing:
         next_path=next_path,
         expires_at=int(services.clock()) + signin_state.LIFETIME_SECONDS,
     )
-    location = services.provider.authorization_url(
+    location = services.auth.provider.authorization_url(
         state=transaction.state, nonce=transaction.nonce, code_verifier=transaction.code_verifier
     )
-    policy = services.cookies
+    policy = services.auth.cookies
     cookie = policy.set(
         policy.name(signin_state.COOKIE, path=signin_state.COOKIE_PATH),
-        services.transactions.seal(transaction),
+        services.auth.signin_state.seal(transaction),
         max_age=signin_state.LIFETIME_SECONDS,
         path=signin_state.COOKIE_PATH,
     )
@@ -57,7 +56,7 @@ def begin(incoming: Incoming, services: Services) -> Outgoing:
 
 def complete(incoming: Incoming, services: Services) -> Outgoing:
     """`/auth/callback`: check everything, then set the session and CloudFront cookies."""
-    policy = services.cookies
+    policy = services.auth.cookies
     transaction_cookie = policy.name(signin_state.COOKIE, path=signin_state.COOKIE_PATH)
     # Whatever happens, this transaction is spent.
     spent = policy.clear(transaction_cookie, path=signin_state.COOKIE_PATH)
@@ -72,7 +71,7 @@ def complete(incoming: Incoming, services: Services) -> Outgoing:
         error.set_cookies.append(spent)
         error.next_path = transaction.next_path
         raise
-    log.info("signed in sub=%s handle=%s", session.subject, session.handle or "-")
+    log.info("signed in sub=%s handle=%s", printable(session.subject), printable(session.handle or "-"))
     return redirect(transaction.next_path, cookies=[spent, *session_cookies(services, session)])
 
 
@@ -80,7 +79,7 @@ def _transaction_for(incoming: Incoming, services: Services, cookie_name: str) -
     sealed = incoming.cookies.get(cookie_name)
     if not sealed:
         raise TransactionMissingError("callback without a sign-in transaction cookie")
-    transaction = services.transactions.open(sealed, services.clock())
+    transaction = services.auth.signin_state.open(sealed, services.clock())
     state = incoming.param("state") or ""
     if not hmac.compare_digest(state.encode(), transaction.state.encode()):
         raise StateMismatchError("state does not match the sign-in transaction", next_path=transaction.next_path)
@@ -88,7 +87,7 @@ def _transaction_for(incoming: Incoming, services: Services, cookie_name: str) -
 
 
 def _sign_in(incoming: Incoming, services: Services, transaction: Transaction) -> Session:
-    provider = services.provider
+    provider = services.auth.provider
     issuer = incoming.param("iss")
     if issuer is not None and not hmac.compare_digest(issuer.encode(), provider.issuer.encode()):
         raise IssuerMismatchError(f"iss parameter {issuer[:200]!r} is not {provider.issuer}")
@@ -120,25 +119,18 @@ def _sign_in(incoming: Incoming, services: Services, transaction: Transaction) -
 
 def session_cookies(services: Services, session: Session) -> list[str]:
     """The session cookie and the CloudFront cookies, all ending when the session ends."""
-    policy = services.cookies
+    policy = services.auth.cookies
     max_age = session.expires_at - int(services.clock())
-    signed = services.cloudfront.signed_cookies(f"{services.settings.public_origin}/*", session.expires_at)
+    signed = services.auth.cloudfront.signed_cookies(f"{services.settings.public_origin}/*", session.expires_at)
     return [
-        policy.set(policy.name(sessions.COOKIE), services.sessions.seal(session), max_age=max_age),
+        policy.set(policy.name(sessions.COOKIE), services.auth.sessions.seal(session), max_age=max_age),
         *(policy.set(name, value, max_age=max_age) for name, value in signed.items()),
     ]
 
 
 def cleared_cookies(services: Services) -> list[str]:
-    policy = services.cookies
+    policy = services.auth.cookies
     return [policy.clear(policy.name(sessions.COOKIE)), *(policy.clear(name) for name in cloudfront.COOKIE_NAMES)]
-
-
-def current_session(incoming: Incoming, services: Services) -> Session:
-    sealed = incoming.cookies.get(services.cookies.name(sessions.COOKIE))
-    if not sealed:
-        raise SessionMissingError("no session cookie")
-    return services.sessions.open(sealed, services.clock())
 
 
 def confirm_sign_out(incoming: Incoming, services: Services) -> Outgoing:
@@ -149,15 +141,15 @@ def confirm_sign_out(incoming: Incoming, services: Services) -> Outgoing:
 def sign_out(incoming: Incoming, services: Services) -> Outgoing:
     """POST `/auth/logout`: end the session here, then at the provider when it has end-session."""
     try:
-        session = current_session(incoming, services)
-        log.info("signed out sub=%s handle=%s", session.subject, session.handle or "-")
+        session = services.auth.current_session(incoming, services.clock())
+        log.info("signed out sub=%s handle=%s", printable(session.subject), printable(session.handle or "-"))
     except CommonsError as error:
-        log.info("sign-out without a valid session: %s", error.reason)
+        log.info("sign-out without a valid session: %s", printable(error.reason))
     try:
-        end_session = services.provider.end_session_url(services.settings.signed_out_uri)
+        end_session = services.auth.provider.end_session_url(services.settings.signed_out_uri)
     except CommonsError as error:
         # The hub's own cookies are cleared either way; the provider's session may outlive them.
-        log.warning("sign-out could not reach the provider: %s", error.reason)
+        log.warning("sign-out could not reach the provider: %s", printable(error.reason))
         end_session = None
     return redirect(end_session or "/auth/signed-out", cookies=cleared_cookies(services))
 

@@ -1,7 +1,8 @@
 """Request bodies of the write routes: JSON from the hub's JavaScript, or an HTML form from a
 browser without it. Limits come first: a body over 64 KB is refused before anything parses it.
 Only the fields a route names are accepted (an allowlist in), and a form's `return_to` must be a
-path on this origin."""
+path on this origin. Text that is not Unicode (a lone surrogate in JSON, bytes that are not UTF-8
+in a form) is refused, never replaced."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from urllib.parse import parse_qs
 from chalicelib.errors import (
     CommonsError,
     InvalidInputError,
+    InvalidTextError,
     MalformedJsonError,
     PayloadTooLargeError,
     UnsafeReturnError,
     UnsupportedMediaTypeError,
 )
-from chalicelib.web.http import FORM_TYPE, Incoming, Outgoing, json_body, redirect
+from chalicelib.web.http import FORM_TYPE, Incoming, Outgoing, is_text, json_body, redirect, unreadable
 from chalicelib.web.next_path import safe_next_path
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_FORM_FIELDS = 50
 JSON_TYPE = "application/json"
 FORM_CONTROL_FIELDS = frozenset({"idempotency_key", "return_to"})
 
@@ -79,14 +82,42 @@ def _json_object(body: bytes) -> dict[str, Any]:
         raise MalformedJsonError("body nests too deeply") from exc
     if not isinstance(document, dict):
         raise MalformedJsonError("body is JSON but not an object", message="The request body must be a JSON object.")
+    _check_json_text(document)
     return document
 
 
-def _form_fields(body: bytes) -> dict[str, str]:
+def _check_json_text(document: dict[str, Any]) -> None:
+    """JSON's `\\ud800` escape makes a lone surrogate, which no store or page can encode: refuse it,
+    naming the top-level field. A walk with a stack, as the document may nest deeply."""
+    for name, value in document.items():
+        pending: list[Any] = [name, value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                if not is_text(item):
+                    raise unreadable("field", name)
+            elif isinstance(item, dict):
+                pending += [*item.keys(), *item.values()]
+            elif isinstance(item, list):
+                pending += item
+
+
+def parse_form(body: bytes) -> dict[str, list[str]]:
+    """An HTML form's fields, each with every value sent. Strict UTF-8, percent-escapes included."""
     try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=50)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInputError(f"form does not parse: {exc}", message="The form could not be read.") from exc
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=MAX_FORM_FIELDS)
+    except UnicodeDecodeError as exc:
+        raise InvalidTextError(
+            f"form is not UTF-8: {exc}", message="The form holds text that is not valid UTF-8."
+        ) from exc
+    except ValueError as exc:  # parse_qs's max_num_fields
+        raise InvalidInputError(
+            f"form does not parse: {exc}", message=f"The form has more than {MAX_FORM_FIELDS} fields."
+        ) from exc
+
+
+def _form_fields(body: bytes) -> dict[str, str]:
+    parsed = parse_form(body)
     repeated = sorted(name for name, values in parsed.items() if len(values) > 1)
     if repeated:
         raise InvalidInputError(f"repeated fields {repeated}", message=f"The form sent {repeated[0]!r} twice.")

@@ -1,15 +1,21 @@
 """HTTP at the edge of the domain: the request and response shapes the routes use, the single
 table from domain errors to status codes, and the adapter to Chalice.
 
-Every route goes through `answer`, so no domain error, and no bug, ever shows a traceback.
+Every route goes through `answer`, so no domain error, and no bug, ever shows a traceback; and
+`secure_every_answer` gives Chalice's own answers (405, 415, its 500) the same headers and shape.
+
+Text is decided here, once: a lone surrogate anywhere in a request is refused with 400 (it cannot be
+encoded, stored or shown), and request text reaches the log only through `printable`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +30,7 @@ from chalicelib.errors import (
     CrossOriginError,
     IdentityError,
     IdTokenError,
+    InvalidTextError,
     NotAllowedError,
     NotFoundError,
     PayloadTooLargeError,
@@ -77,6 +84,31 @@ SECURITY_HEADERS = {
 }
 
 
+# A surrogate code point left in a Python string is always a lone one (json.loads joins pairs).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+FAILURE_TITLE = "Something went wrong"
+FAILURE_MESSAGE = "Something went wrong on our side. Please try again in a minute."
+
+
+def printable(text: str) -> str:
+    """`text` fit for one log line: newlines, other control characters, line separators and lone
+    surrogates escaped, so that request data can neither forge a line nor break the handler."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def is_text(value: str) -> bool:
+    return _LONE_SURROGATE.search(value) is None
+
+
+def unreadable(where: str, name: str) -> InvalidTextError:
+    shown = printable(name[:40])
+    return InvalidTextError(
+        f"{where} '{shown}' holds a lone surrogate", message=f"The {where} '{shown}' is not valid Unicode text."
+    )
+
+
 def status_for(error: CommonsError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
@@ -103,6 +135,14 @@ class Incoming:
         """Under /api, a browser without JavaScript: an HTML form post, or one of the pages the
         function renders. (Sign-in's own pages keep their "sign in again" answer.)"""
         return self.path.startswith("/api/html/") or (self.path.startswith("/api/") and self.media_type == FORM_TYPE)
+
+    def texts(self) -> Iterator[tuple[str, str, str]]:
+        """(where, name, value) for every piece of text in the request line and headers."""
+        for name, values in self.query.items():
+            yield from (("query parameter", name, value) for value in values)
+        yield from (("header", name, value) for name, value in self.headers.items())
+        yield from (("cookie", name, value) for name, value in self.cookies.items())
+        yield from (("path parameter", name, value) for name, value in self.path_params.items())
 
     def param(self, name: str) -> str | None:
         """A single-valued query parameter; a repeated one is refused rather than guessed at."""
@@ -139,7 +179,7 @@ def problem_outgoing(error: CommonsError, path: str, *, back: str | None = None)
     """The short plain answer to a refused request: JSON under /api, else a page. `back` (a
     same-origin path) asks for a page with a link back to the form that was refused."""
     status = status_for(error)
-    log.warning("refused %s: %s: %s", path, error.code, error.reason)
+    log.warning("refused %s: %s: %s", printable(path), error.code, printable(error.reason))
     if back is not None and not isinstance(error, SessionError):
         out = html(pages.refused(error.title, error.message, back), status, list(error.set_cookies))
     elif path.startswith("/api/") and back is None:
@@ -154,32 +194,56 @@ def problem_outgoing(error: CommonsError, path: str, *, back: str | None = None)
 
 
 def answer(incoming: Incoming, action: Callable[[Incoming], Outgoing], public_origin: Callable[[], str]) -> Outgoing:
-    """Run one route: the Origin check for state-changing methods, then the action; errors → pages."""
+    """Run one route: the Origin check for state-changing methods, then the text check, then the
+    action; errors → pages or JSON. A bug, even one in answering a refusal, is a plain 500."""
     try:
-        check_same_origin(incoming.method, incoming.headers, public_origin())
-        return action(incoming)
-    except CommonsError as error:
-        if isinstance(error, SessionError) and incoming.wants_page and incoming.method == "GET":
-            error.next_path = incoming.path
-        return problem_outgoing(error, incoming.path, back=back_path(incoming) if incoming.wants_page else None)
-    except DirectoryError as error:
-        return problem_outgoing(ConfigError(str(error)), incoming.path)
+        try:
+            check_same_origin(incoming.method, incoming.headers, public_origin())
+            check_text(incoming)
+            return action(incoming)
+        except CommonsError as error:
+            if isinstance(error, SessionError) and incoming.wants_page and incoming.method == "GET":
+                error.next_path = incoming.path
+            return problem_outgoing(error, incoming.path, back=back_path(incoming) if incoming.wants_page else None)
+        except DirectoryError as error:
+            return problem_outgoing(ConfigError(str(error)), incoming.path)
     except Exception:
-        log.exception("unexpected failure on %s %s", incoming.method, incoming.path)
-        return html(pages.page("Something went wrong", "<p>Please try again in a minute.</p>"), 500)
+        # One line, escaped: the traceback may quote request data.
+        log.error(
+            "unexpected failure on %s %s: %s",
+            printable(incoming.method),
+            printable(incoming.path),
+            printable(traceback.format_exc()),
+        )
+        return failure(incoming.path, page=incoming.wants_page)
+
+
+def check_text(incoming: Incoming) -> None:
+    for where, name, value in incoming.texts():
+        if not (is_text(name) and is_text(value)):
+            raise unreadable(where, name)
+
+
+def failure(path: str, *, page: bool) -> Outgoing:
+    """The 500: JSON under /api like every other API error, else a page; never a traceback."""
+    if path.startswith("/api/") and not page:
+        return json_body({"error": "internal-error", "message": FAILURE_MESSAGE}, 500)
+    return html(pages.page(FAILURE_TITLE, f"<p>{FAILURE_MESSAGE}</p>"), 500)
 
 
 def back_path(incoming: Incoming) -> str:
     """Where a refused form's "go back" link leads: its `return_to`, the page it came from, or home.
     Only ever a path on this origin."""
-    from urllib.parse import parse_qs, urlsplit
+    from urllib.parse import urlsplit
 
+    from chalicelib.web.forms import parse_form
     from chalicelib.web.next_path import safe_next_path
 
     candidates: list[str] = []
     if incoming.media_type == FORM_TYPE and len(incoming.body) <= MAX_FORM_BYTES:
-        fields = parse_qs(incoming.body.decode("utf-8", "replace"), max_num_fields=50)
-        candidates += fields.get("return_to", [])[:1]
+        # If the form is what was refused, the Referer or home still lead back.
+        with contextlib.suppress(CommonsError):
+            candidates += parse_form(incoming.body).get("return_to", [])[:1]
     referer = urlsplit(incoming.headers.get("referer", ""))
     if referer.path:
         candidates.append(referer.path + (f"?{referer.query}" if referer.query else ""))
@@ -215,7 +279,11 @@ def _actual_path(template: str, params: Mapping[str, str]) -> str:
     """Chalice gives the route (`/api/posts/{id}`); put the request's own values back in."""
     from urllib.parse import quote
 
-    return re.sub(r"\{(\w+)\}", lambda m: quote(params.get(m.group(1), ""), safe=""), template)
+    def value(match: re.Match[str]) -> str:
+        # surrogatepass: a lone surrogate (refused later, by `check_text`) must not break the path itself.
+        return quote(params.get(match.group(1), ""), safe="", errors="surrogatepass")
+
+    return re.sub(r"\{(\w+)\}", value, template)
 
 
 def _raw_body(request: Request) -> bytes:
@@ -233,3 +301,29 @@ def to_chalice(outgoing: Outgoing) -> Response:
     if outgoing.cookies:
         headers["Set-Cookie"] = list(outgoing.cookies)
     return Response(body=outgoing.body, headers=headers, status_code=outgoing.status)
+
+
+# Chalice's own error answers, in ours: (code, title, message) by status.
+_CHALICE_ERRORS = {
+    405: ("method-not-allowed", "That method is not allowed here", "This address does not answer that method."),
+    415: (UnsupportedMediaTypeError.code, UnsupportedMediaTypeError.title, UnsupportedMediaTypeError.message),
+    500: ("internal-error", FAILURE_TITLE, FAILURE_MESSAGE),
+}
+
+
+def secure_every_answer(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice HTTP middleware: the security headers on every answer, including the errors Chalice
+    makes itself (405, 415, its own 500), which also get the shape of ours."""
+    response = get_response(request)
+    body = response.body
+    if response.status_code in _CHALICE_ERRORS and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code, title, message = _CHALICE_ERRORS[response.status_code]
+        if (getattr(request, "path", None) or "").startswith("/api/"):
+            out = json_body({"error": code, "message": message})
+        else:
+            out = html(pages.page(title, f"<p>{message}</p>"))
+        response.body = out.body
+        response.headers = {**response.headers, "Content-Type": out.content_type}
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

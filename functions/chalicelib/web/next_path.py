@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from chalicelib.errors import UnsafeNextError
+from chalicelib.web.http import is_text
 
 MAX_LENGTH = 2048
 
@@ -23,6 +24,8 @@ def safe_next_path(raw: str | None) -> str:
         raise UnsafeNextError(f"next {raw[:100]!r} is not a path on this origin")
     if "\\" in raw or any(ord(c) < 0x21 or ord(c) == 0x7F for c in raw):
         raise UnsafeNextError(f"next {raw[:100]!r} holds a backslash, space or control character")
+    if not is_text(raw):
+        raise UnsafeNextError(f"next {raw[:100]!r} holds a lone surrogate")
     parts = urlsplit(raw)
     if parts.scheme or parts.netloc:
         raise UnsafeNextError(f"next {raw[:100]!r} names another origin")
