@@ -75,3 +75,75 @@ def test_mentions_link_known_people_only_and_not_in_code() -> None:
     assert '<a href="/people/jane.doe/" rel="nofollow noopener noreferrer">@jane.doe</a>' in rendered.html
     assert "@ghost" in rendered.html and 'href="/people/ghost/"' not in rendered.html
     assert "<code>@lee.park</code>" in rendered.html
+
+
+HUB = "https://hub.example/"
+
+
+def live_links(out: str) -> list[str]:
+    """Each link's target, resolved as a browser on the hub would (WHATWG URL: tabs and newlines
+    dropped, C0 and spaces trimmed, `\\` read as `/`), so the check does not trust the code under test."""
+    from html.parser import HTMLParser
+    from urllib.parse import urljoin
+
+    hrefs: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            hrefs.extend(value or "" for name, value in attrs if tag == "a" and name == "href")
+
+    Links().feed(out)
+    c0_or_space = "".join(chr(c) for c in range(0x21))
+    read = [
+        h.strip(c0_or_space).replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/") for h in hrefs
+    ]
+    return [urljoin(HUB, href) for href in read]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '<a href="/&#9;/evil.example/">x</a>',
+        '<a href="/&#x09;/evil.example/">x</a>',
+        '<a href="/&Tab;/evil.example/">x</a>',
+        '<a href="/&#10;/evil.example/">x</a>',
+        '<a href="/&NewLine;/evil.example/">x</a>',
+        '<a href="/&#13;/evil.example/">x</a>',
+        '<a href="/\t/evil.example/">x</a>',
+        '<a href="/\n/evil.example/">x</a>',
+        '<a href="/\\evil.example/">x</a>',
+        '<a href="\\\\evil.example/">x</a>',
+        '<a href="\\/evil.example/">x</a>',
+        '<a href="&#1;//evil.example/">x</a>',
+        '<a href=" &#9;//evil.example/ ">x</a>',
+        '<a href="/&#9;&#10;/evil.example/">x</a>',
+        '<a href="JaVaScRiPt:alert(1)">x</a>',
+        '<a href="java&#9;script:alert(1)">x</a>',
+        '<a href="java&#x0A;script:alert(1)">x</a>',
+        '<a href="&#1;javascript:alert(1)">x</a>',
+        "[x](/\t/evil.example/)",
+        "[x](/\\evil.example/)",
+        "[x](<\\\\evil.example/>)",
+        "[x](/&#9;/evil.example/)",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](<java\tscript:alert(1)>)",
+    ],
+)
+def test_link_filter_reads_urls_as_browsers_do(payload: str) -> None:
+    out = html(payload)
+    assert all(target.startswith(HUB) for target in live_links(out)), (payload, out)
+    assert "javascript:" not in out.lower(), out
+
+
+@pytest.mark.parametrize("payload", ['<a href="/%09/evil.example/">x</a>', "[x](/%09/evil.example/)"])
+def test_a_percent_encoded_tab_stays_a_path_on_the_hub(payload: str) -> None:
+    # Browsers drop a tab, not `%09`: this is the path /%09/evil.example/ on the hub, and stays a link.
+    out = html(payload)
+    assert live_links(out) == [HUB + "%09/evil.example/"], out
+    assert 'href="/%09/evil.example/"' in out
+
+
+def test_paths_on_the_hub_are_stored_as_the_browser_reads_them() -> None:
+    out = html('[p](/people/jane.doe/) <a href="/teams/&#9;platform/">t</a> <a href="/a\\b">b</a> [q](?page=2#top)')
+    assert 'href="/people/jane.doe/"' in out and 'href="/teams/platform/"' in out and 'href="/a/b"' in out
+    assert 'href="?page=2#top"' in out
