@@ -22,6 +22,7 @@ import markdown
 import pytest
 from markdown import inlinepatterns
 
+from bench.render import PATHOLOGICAL, fill
 from chalicelib.posts import markdown_indexes, markdown_limits, rendering
 from chalicelib.posts.rendering import MAX_INLINE, MAX_LENGTH, MAX_NESTING, render
 
@@ -31,58 +32,6 @@ EXTENSIONS = ["fenced_code", "sane_lists", "tables"]
 
 def html(source: str) -> str:
     return render(source, PEOPLE.__contains__).html
-
-
-def fill(unit: str, length: int = MAX_LENGTH, tail: str = "") -> str:
-    return unit * ((length - len(tail)) // len(unit)) + tail
-
-
-# Bodies that made python-markdown (or the html.parser it uses) recurse too deep or scan from
-# each mark to the end: the issue's, and the families found while fixing them.
-PATHOLOGICAL: dict[str, str] = {
-    "open brackets": "[" * MAX_LENGTH,
-    "close-open": fill("]("),
-    "nested emphasis": fill("*_"),
-    "emphasis around x": "*_" * 1249 + "x" + "_*" * 1249,
-    "link chain": fill("[a](b)"),
-    "less-than": "<" * MAX_LENGTH,
-    "backticks": "`" * MAX_LENGTH,
-    "backtick runs": fill("`` `"),
-    "quotes": fill("> "),
-    "quotes, no spaces": ">" * MAX_LENGTH,
-    "plus lists, as reported": "+ " * 496 + "x",
-    "plus lists": fill("+ ", tail="x"),
-    "ordered lists, as reported": "1. " * 495,
-    "ordered lists": fill("1. "),
-    "star lists": fill("* ", tail="x"),
-    "quote list mix": fill("> + 1. ", tail="x"),
-    "images": fill("!["),
-    "unclosed targets": fill("[a]("),
-    "unclosed angle targets": fill("[a](<b"),
-    "unclosed titles": fill('[a]("'),
-    "empty links unclosed": fill("[]("),
-    "space paren": fill("[ (]("),
-    "parens then brackets": "(" * 2500 + "[" * 2500,
-    "nested brackets": "[" * 2500 + "]" * 2500,
-    "nested links": "[" * 999 + "x" + "](y)" * 999,
-    "references": fill("[a]["),
-    "brackets then backticks": "[" * 2500 + "`" * 2500,
-    "quotes then brackets": "> " * 1250 + "[" * 2500,
-    "mixed": fill("[*_`<"),
-    "code in links": fill("[`"),
-    "unclosed tags": fill("<a "),
-    "unclosed tags on lines": fill("<a \n"),
-    "block then unclosed tags": "<div>\n" + fill("<a ", MAX_LENGTH - 6),
-    "unclosed attributes": fill('<a x="'),
-    "unclosed autolinks": fill("<http://"),
-    "cdata": fill("<![CDATA["),
-    "comments in inline tags": "<b>" * 800 + "<!---->" * 370,
-    "rules": fill("***\n"),
-    "setext headers": fill("a\n=\n"),
-    "headers": fill("# a\n"),
-    "one-column table rows": fill("# a|\n"),
-    "backslashes": "\\" * MAX_LENGTH,
-}
 
 
 @contextmanager
