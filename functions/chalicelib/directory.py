@@ -25,6 +25,8 @@ class Person:
     title: str
     team: str | None
     url: str
+    #: Other addresses the person sends mail from. Private: matched, never shown (not in `public()`).
+    email_aliases: tuple[str, ...] = ()
 
     def public(self) -> dict[str, Any]:
         return {
@@ -64,12 +66,14 @@ class Space:
 class _Snapshot:
     by_handle: dict[str, Person]
     by_email: dict[str, Person]
+    by_address: dict[str, Person]
     spaces: dict[str, Space]
     stewarded: dict[str, frozenset[str]]
 
 
 class Directory:
-    """People indexed by handle and by email (case-insensitive) and spaces by slug, read on first use.
+    """People indexed by handle, by email and by every address (email and aliases), ignoring case,
+    and spaces by slug, read on first use.
 
     With `reload` (the dev server), the file is checked on every lookup and read again when it
     changes. Without it (Lambda, where the snapshot is packaged with the function and never changes)
@@ -81,15 +85,23 @@ class Directory:
         self._reload = reload
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
-        self._snapshot = _Snapshot({}, {}, {}, {})
+        self._snapshot = _Snapshot({}, {}, {}, {}, {})
 
     def by_handle(self, handle: str) -> Person | None:
         self._refresh()
         return self._snapshot.by_handle.get(handle.lower())
 
     def by_email(self, email: str) -> Person | None:
+        """The person whose email this is, ignoring case: what sign-in matches, so an alias, which
+        only its owner vouches for, never signs anyone in."""
         self._refresh()
         return self._snapshot.by_email.get(email.lower())
+
+    def by_address(self, address: str) -> Person | None:
+        """The person with this address as their email or one of their `email_aliases`, ignoring
+        case: who sent a message."""
+        self._refresh()
+        return self._snapshot.by_address.get(address.lower())
 
     def space(self, slug: str) -> Space | None:
         self._refresh()
@@ -135,6 +147,7 @@ def _load(path: str) -> _Snapshot:
                 title=str(entry.get("title", "")),
                 team=team if isinstance(team, str) else None,
                 url=str(entry.get("url") or f"people/{handle}/"),
+                email_aliases=tuple(str(a) for a in entry.get("email_aliases") or ()),
             )
         spaces = {slug: _space(slug, entry) for slug, entry in (snapshot.get("spaces") or {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -143,9 +156,14 @@ def _load(path: str) -> _Snapshot:
     for space in spaces.values():
         for steward in space.stewards:
             stewarded.setdefault(steward.lower(), set()).add(space.slug)
+    by_email = {p.email.lower(): p for p in by_handle.values()}
+    # Aliases first, so that an alias the snapshot shares with someone's email never hides them.
+    by_address = {alias.lower(): p for p in by_handle.values() for alias in p.email_aliases}
+    by_address.update(by_email)
     return _Snapshot(
         by_handle=by_handle,
-        by_email={p.email.lower(): p for p in by_handle.values()},
+        by_email=by_email,
+        by_address=by_address,
         spaces=spaces,
         stewarded={handle: frozenset(slugs) for handle, slugs in stewarded.items()},
     )

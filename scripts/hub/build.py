@@ -204,6 +204,7 @@ def write_directory(org: Org, members: dict[str, list[Person]], path: Path) -> N
             h: {
                 "name": p.name,
                 "email": p.email,
+                "email_aliases": list(p.email_aliases),
                 "title": p.title,
                 "team": p.team,
                 "manager": p.manager,

@@ -50,6 +50,8 @@ class Person:
     email: str
     title: str
     source: Source
+    #: Other addresses the person sends mail from; each is unique in the directory, ignoring case.
+    email_aliases: list[str] = field(default_factory=list)
     team: str | None = None
     manager: str | None = None
     location: str | None = None
@@ -189,6 +191,12 @@ def _explain(error: ValidationError, data: dict[str, Any], source: Source) -> It
     if error.validator == "pattern":
         description = error.schema.get("description") or f"pattern {error.validator_value}"
         message = f"{_QUOTE.repr(error.instance)} is not valid here ({description})"
+    elif error.validator == "uniqueItems" and len(path) == 1 and (repeat := _first_repeat(error.instance)):
+        # At the repeat's own line, not the list's: in a long list the list's line says little.
+        index, first = repeat
+        line = source.line(key, index)
+        message = f"{_QUOTE.repr(error.instance[index])} is listed twice (first on line {source.line(key, first)})"
+        where = f"{key}[{index}]"
     elif error.validator == "enum":
         choices = ", ".join(repr(c) for c in error.validator_value)
         message = f"{_QUOTE.repr(error.instance)} is not one of {choices}"
@@ -198,6 +206,18 @@ def _explain(error: ValidationError, data: dict[str, Any], source: Source) -> It
     else:
         message = error.message if len(error.message) <= MAX_MESSAGE else error.message[:MAX_MESSAGE] + "…"
     yield Problem(source.path, line, f"{where}: {message}" if where else message)
+
+
+def _first_repeat(items: list[Any]) -> tuple[int, int] | None:
+    """The index of the first item equal to an earlier one, and of that earlier one."""
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        # As JSON, so that 1 and true stay apart as they do for the schema.
+        text = json.dumps(item, sort_keys=True, default=str)
+        if text in seen:
+            return index, seen[text]
+        seen[text] = index
+    return None
 
 
 def split_front_matter(text: str) -> tuple[str | None, int, str, int]:
@@ -230,6 +250,7 @@ def read_person(path: Path, display: str) -> tuple[Person | None, list[Problem]]
         email=data["email"],
         title=data["title"],
         source=source,
+        email_aliases=list(data.get("email_aliases", [])),
         team=data.get("team"),
         manager=data.get("manager"),
         location=data.get("location"),

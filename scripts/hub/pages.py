@@ -222,6 +222,7 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
             role = "steward" if person.handle in space.stewards else "member"
             entries.append(f"<li>{space_link(space, root)} · {role}</li>")
         parts.append(f'<h2 id="spaces">Spaces</h2><ul>{"".join(entries)}</ul>')
+    parts.append(mail_preferences(person))
     handle = escape(person.handle)
     parts.append(
         posts_container(
@@ -233,6 +234,27 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
         )
     )
     return "".join(parts)
+
+
+#: The page the functions render with the signed-in person's mail preferences, for no JavaScript.
+MAIL_PREFERENCES_PAGE = "/api/html/mail/preferences"
+
+
+def mail_preferences(person: Person) -> str:
+    """A place for the signed-in person's mail preferences, on every person page.
+
+    The page is the same for everyone, so it holds no one's preferences: commons-mail.js shows the
+    form only when `/api/me` is the person the page is about (`data-mail-person`). Without
+    JavaScript, a link to the page the functions render, which is always the visitor's own.
+    """
+    return (
+        '<noscript><p class="commons-mail__plain">Is this you? Choose what Commons mails you on the '
+        f'<a href="{MAIL_PREFERENCES_PAGE}">Mail preferences</a> page (works without JavaScript).</p></noscript>'
+        f'<section class="commons-mail" id="mail" data-mail-person="{escape(person.handle)}"'
+        ' aria-labelledby="mail-heading" data-search-exclude hidden>'
+        '<h2 id="mail-heading">Mail preferences</h2>'
+        "</section>"
+    )
 
 
 # -- hub pages -----------------------------------------------------------------------------------

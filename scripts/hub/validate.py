@@ -2,9 +2,9 @@
 
     python -m hub.validate [CONTENT] [--write-codeowners] [--format {text,github}]
 
-Checks the schema, that handles and emails are unique, that every reference exists, that manager
-chains and team parents have no cycles, and the steward rules; and that the committed CODEOWNERS
-matches the stewards. Exits 1 when anything is wrong.
+Checks the schema, that handles and email addresses (emails and aliases) are unique, that every
+reference exists, that manager chains and team parents have no cycles, and the steward rules; and
+that the committed CODEOWNERS matches the stewards. Exits 1 when anything is wrong.
 
 With `--format github` each problem is a GitHub Actions workflow command instead, so that a pull
 request shows it on the file and line it names; paths are then relative to the repository root.
@@ -74,18 +74,35 @@ def check(org: Org) -> list[Problem]:
 
 
 def _unique_emails(org: Org) -> Iterable[Problem]:
-    seen: dict[str, str] = {}
+    """Every address, each person's email and each of their aliases, belongs to one person only.
+
+    Mail is matched to people by address, ignoring case, so one address for two people (or twice
+    for one) is ambiguous. Emails are claimed first, so a clash with an alias is the alias's problem.
+    """
+    seen: dict[str, tuple[str, int]] = {}  # casefolded address → the file and line that first gives it
     for person in org.people.values():
+        src = person.source
         email = person.email.casefold()
-        where = f"{person.source.path}:{person.source.line('email')}"
         if email in seen:
-            yield Problem(
-                person.source.path,
-                person.source.line("email"),
-                f"email '{person.email}' is also used by {seen[email]}",
-            )
+            path, line = seen[email]
+            yield Problem(src.path, src.line("email"), f"email '{person.email}' is also used by {path}:{line}")
         else:
-            seen[email] = where
+            seen[email] = (src.path, src.line("email"))
+    for person in org.people.values():
+        src = person.source
+        for index, alias in enumerate(person.email_aliases):
+            address, here = alias.casefold(), src.line("email_aliases", index)
+            if address not in seen:
+                seen[address] = (src.path, here)
+                continue
+            path, line = seen[address]
+            if address == person.email.casefold():
+                message = f"email alias '{alias}' is this person's own email (line {src.line('email')}); remove it"
+            elif path == src.path:
+                message = f"email alias '{alias}' is listed twice (first on line {line})"
+            else:
+                message = f"email alias '{alias}' is also used by {path}:{line}"
+            yield Problem(src.path, here, message)
 
 
 def _person_references(org: Org) -> Iterable[Problem]:

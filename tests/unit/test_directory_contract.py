@@ -22,6 +22,7 @@ MINIMAL = {
         "jo.bloggs": {
             "name": "Jo Bloggs",
             "email": "Jo.Bloggs@example.com",
+            "email_aliases": [],
             "title": "Engineer",
             "team": None,
             "manager": None,
@@ -57,9 +58,12 @@ def assert_read_as_written(directory: Directory, document: dict[str, Any]) -> No
     for handle, entry in document["people"].items():
         person = directory.by_handle(handle)
         assert person is not None and directory.by_email(entry["email"]) == person
+        assert all(directory.by_address(alias) == person for alias in entry["email_aliases"])
+        assert not any(directory.by_email(alias) for alias in entry["email_aliases"]), "aliases never sign in"
         assert person.handle == handle
         for name in (f.name for f in fields(Person) if f.name != FROM_THE_KEY[Person]):
-            assert getattr(person, name) == entry[name], (handle, name)
+            value = getattr(person, name)
+            assert (list(value) if isinstance(value, tuple) else value) == entry[name], (handle, name)
     for slug, entry in document["spaces"].items():
         space = directory.space(slug)
         assert space is not None and space.slug == slug
@@ -94,6 +98,19 @@ def test_the_directory_reads_a_minimal_valid_snapshot(tmp_path: Path) -> None:
     person = directory.by_email("jo.bloggs@example.com")
     assert person is not None and person.team is None
     assert directory.stewarded_by("jo.bloggs") == frozenset({"data-guild"})
+
+
+def test_a_snapshot_with_aliases_is_valid_and_each_alias_finds_its_person(tmp_path: Path) -> None:
+    document = json.loads(json.dumps(MINIMAL))
+    document["people"]["jo.bloggs"]["email_aliases"] = ["jo@old.example.com", "J.Bloggs@example.org"]
+    assert_valid(document)
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    directory = Directory(str(path))
+    assert_read_as_written(directory, document)
+    person = directory.by_address("j.bloggs@EXAMPLE.org")
+    assert person is not None and person.handle == "jo.bloggs"
+    assert person.email_aliases == ("jo@old.example.com", "J.Bloggs@example.org")
 
 
 def test_an_empty_organisation_is_a_valid_snapshot_the_directory_reads(tmp_path: Path) -> None:

@@ -53,6 +53,9 @@ def test_the_sample_organisations_built_directory_validates(sample: dict[str, An
     # Nulls and both kinds are in it, so the schema's choices are exercised, not only its common case.
     assert any(person["team"] is None for person in sample["people"].values())
     assert any(person["manager"] is None for person in sample["people"].values())
+    # Aliases are always written: an empty list for most, some addresses for the few who list them.
+    assert any(person["email_aliases"] == [] for person in sample["people"].values())
+    assert any(person["email_aliases"] for person in sample["people"].values())
     assert {space["kind"] for space in sample["spaces"].values()} == {"team", "community"}
     assert any(space["parent"] is None for space in sample["spaces"].values())
     assert any(space["parent"] is not None for space in sample["spaces"].values())
@@ -92,6 +95,12 @@ def test_every_reference_in_the_sample_directory_is_to_an_entry_in_it(sample: di
         (lambda d: d["people"]["aisha.khan"].update(phone="+44 161 000 0000"), ["people", "aisha.khan"]),
         (lambda d: d["people"]["aisha.khan"].pop("manager"), ["people", "aisha.khan"]),
         (lambda d: d["people"]["aisha.khan"].update(team=7), ["people", "aisha.khan", "team"]),
+        (lambda d: d["people"]["aisha.khan"].pop("email_aliases"), ["people", "aisha.khan"]),
+        (lambda d: d["people"]["aisha.khan"].update(email_aliases=None), ["people", "aisha.khan", "email_aliases"]),
+        (
+            lambda d: d["people"]["aisha.khan"].update(email_aliases=["not an address"]),
+            ["people", "aisha.khan", "email_aliases", 0],
+        ),
         (lambda d: d["people"]["aisha.khan"].update(url="/people/aisha.khan/"), ["people", "aisha.khan", "url"]),
         (lambda d: d["people"].update({"Aisha": d["people"]["aisha.khan"]}), ["people"]),
         (lambda d: d["spaces"]["platform"].pop("url"), ["spaces", "platform"]),
@@ -104,6 +113,9 @@ def test_every_reference_in_the_sample_directory_is_to_an_entry_in_it(sample: di
         "unknown person field",
         "missing manager",
         "team not a string",
+        "missing email_aliases",
+        "email_aliases null",
+        "alias not an address",
         "absolute url",
         "handle not lower-case",
         "missing space url",
@@ -126,7 +138,7 @@ def test_the_schema_refuses_what_the_build_never_writes(
 @pytest.mark.parametrize(
     ("entry", "source", "names"),
     [
-        ("person", "person", ["name", "email", "title"]),
+        ("person", "person", ["name", "email", "email_aliases", "title"]),
         ("space", "space", ["name", "kind", "purpose", "outcome"]),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -184,6 +185,31 @@ def test_hr_update_keeps_the_fields_hr_does_not_own(
         "github: janedoe\n"
     )
     assert not (content / "people" / "jane.doe.yml").exists()
+
+
+ALIASED = JDOE.replace(
+    "email: Jane.Doe@example.com\n", "email: Jane.Doe@example.com\nemail_aliases:\n- jd@example.org\n"
+)
+
+
+@pytest.mark.parametrize("source", ["hr", "backstage"])
+def test_email_aliases_are_kept_in_their_place_by_every_import(
+    capsys: pytest.CaptureFixture[str], content: Path, hr_export: Path, catalog: Path, source: str
+) -> None:
+    """Aliases are the person's own: no source states them, so an import and its rerun keep them."""
+    (content / "people" / "jdoe.yml").write_text(ALIASED, encoding="utf-8")
+
+    def run() -> Outcome:
+        return run_hr(capsys, hr_export, content) if source == "hr" else run_backstage(capsys, content, catalog)
+
+    assert run().code == 0
+    updated = person(content, "jdoe")
+    assert updated != ALIASED  # the source's own fields did change
+    # Right after the email, where PERSON_FIELDS puts them, whichever case the source gives the email.
+    assert re.search(r"\nemail: jane\.doe@example\.com\nemail_aliases:\n- jd@example\.org\ntitle: ", updated, re.I)
+    before = snapshot(content)
+    assert ", 0 updated, 0 added" in run().summary
+    assert snapshot(content) == before
 
 
 def test_hr_rerun_changes_nothing(capsys: pytest.CaptureFixture[str], content: Path, hr_export: Path) -> None:

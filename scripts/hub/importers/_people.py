@@ -22,6 +22,7 @@ PERSON_FIELDS = (
     "handle",
     "name",
     "email",
+    "email_aliases",
     "title",
     "team",
     "manager",

@@ -1,7 +1,7 @@
 """Import people from the HR system's CSV export into <content>/people/.
 
 HR owns name, email, title, team (from the department), manager and location; every other field of an
-existing person (skills, links, github, timezone, ...) is kept as it is.
+existing person (email aliases, skills, links, github, timezone, ...) is kept as it is.
 """
 
 from __future__ import annotations
