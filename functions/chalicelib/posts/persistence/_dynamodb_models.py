@@ -33,31 +33,12 @@ from pynamodb.attributes import (
 )
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
+
+from chalicelib._table_item import TableItem
 
 KINDS = ("like", "celebrate", "thanks", "insightful")
-TTL_ATTRIBUTE = "expires_at"
 WEEK_PREFIX = "week_"
 ORG_FEED = "org"
-
-
-class TableItem(Model):
-    """Every item's key. `bind` points all models at the configured table and endpoint."""
-
-    class Meta:
-        table_name = "commons"
-        region = "us-east-1"
-        host: str | None = None
-        aws_access_key_id: str | None = None
-        aws_secret_access_key: str | None = None
-        billing_mode = PAY_PER_REQUEST_BILLING_MODE
-        connect_timeout_seconds = 3
-        read_timeout_seconds = 10
-        max_retry_attempts = 3
-        max_pool_connections = 20
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
 
 
 class HiddenMark(MapAttribute[str, Any]):
@@ -189,18 +170,6 @@ def post_key(post_id: str) -> tuple[str, str]:
 def week_attribute(week: str) -> NumberAttribute:
     """An unbound attribute naming one week's counter, for ADD in an update."""
     return NumberAttribute(attr_name=f"{WEEK_PREFIX}{week}")
-
-
-def bind(*, table: str, region: str, host: str | None, credentials: tuple[str, str] | None) -> None:
-    """Point every model at this table; connections are made again on next use."""
-    meta = TableItem.Meta
-    meta.table_name = table
-    meta.region = region
-    meta.host = host
-    meta.aws_access_key_id, meta.aws_secret_access_key = credentials or (None, None)
-    models: list[type[TableItem]] = [TableItem, *MODELS]
-    for model in models:
-        model._connection = None
 
 
 def create_table() -> bool:

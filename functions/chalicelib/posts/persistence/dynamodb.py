@@ -8,14 +8,10 @@ botocore are imported on first use, so `import app` stays cheap.
 
 from __future__ import annotations
 
-import functools
-import os
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import ModuleType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from chalicelib.errors import RateLimitedError, StorageUnavailableError, UnknownPostError
 from chalicelib.posts.config import PostsSettings
@@ -36,40 +32,13 @@ from chalicelib.posts.persistence.base import (
     WriteConflictError,
     WriteRefusedError,
 )
+from chalicelib.table import on_request, storage
 
-# Credentials for a local endpoint (moto's server) when the environment has none: it checks none.
-LOCAL_CREDENTIALS = ("local", "local")
 CONDITION_FAILED = "ConditionalCheckFailed"
 CONFLICT = "TransactionConflict"
 OUTCOMES_PK = "OUTCOMES"
 ORG_SK = "ORG"
 INDEXES: dict[FeedKind, str] = {"space": "space_index", "org": "org_index", "author": "author_index"}
-
-_bind_lock = threading.Lock()
-_bound: PostsSettings | None = None
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    """Storage that fails (unreachable, throttled, misconfigured) is a 503, never a traceback."""
-    from pynamodb.exceptions import PynamoDBException
-
-    try:
-        yield
-    except PynamoDBException as exc:
-        raise StorageUnavailableError(f"DynamoDB: {exc.cause_response_code or ''} {exc}") from exc
-
-
-def _storage(method: Callable[P, R]) -> Callable[P, R]:
-    @functools.wraps(method)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-        with _translated():
-            return method(*args, **kwargs)
-
-    return wrapped
 
 
 def _time(epoch: float) -> datetime:
@@ -82,31 +51,15 @@ class DynamoDBPostsStore(PostsStore):
 
     def models(self) -> ModuleType:
         """The PynamoDB models, pointed at this store's table."""
-        global _bound
+        from chalicelib import table
         from chalicelib.posts.persistence import _dynamodb_models as models
 
-        if _bound != self.settings:
-            with _bind_lock:
-                if _bound != self.settings:
-                    models.bind(
-                        table=self.settings.table,
-                        region=self.settings.region,
-                        host=self.settings.endpoint or None,
-                        credentials=self._credentials(),
-                    )
-                    _bound = self.settings
+        table.bind(table.Location(self.settings.table, self.settings.region, self.settings.endpoint))
         return models
-
-    def _credentials(self) -> tuple[str, str] | None:
-        if not self.settings.endpoint:
-            return None  # the Lambda role's, found by botocore
-        if os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"):
-            return None
-        return LOCAL_CREDENTIALS
 
     # --- reads ---
 
-    @_storage
+    @storage
     def get(self, post_id: str) -> Post:
         models = self.models()
         try:
@@ -115,12 +68,12 @@ class DynamoDBPostsStore(PostsStore):
             raise UnknownPostError(f"no post {post_id}") from exc
         return _post(item)
 
-    @_storage
+    @storage
     def thread(self, root_id: str, limit: int) -> list[Post]:
         index = self.models().PostItem.thread_index
         return sorted((_post(item) for item in index.query(root_id, limit=limit, page_size=limit)), key=lambda p: p.id)
 
-    @_storage
+    @storage
     def feed(self, kind: FeedKind, key: str, start: Position | None, limit: int) -> tuple[list[Post], Position | None]:
         models = self.models()
         index: Any = getattr(models.PostItem, INDEXES[kind])
@@ -133,7 +86,7 @@ class DynamoDBPostsStore(PostsStore):
         last = results.last_evaluated_key if len(posts) >= limit else None
         return posts, ({name: value["S"] for name, value in last.items()} if last else None)
 
-    @_storage
+    @storage
     def idempotency(self, author: str, key: str) -> IdempotencyRecord | None:
         models = self.models()
         try:
@@ -143,7 +96,7 @@ class DynamoDBPostsStore(PostsStore):
         expires = record.expires_at.timestamp() if record.expires_at else 0.0
         return IdempotencyRecord(author, key, record.fingerprint, record.post_id, expires)
 
-    @_storage
+    @storage
     def outcome_counts(self, space: str) -> Counts:
         models = self.models()
         try:
@@ -151,7 +104,7 @@ class DynamoDBPostsStore(PostsStore):
         except models.OutcomeCounter.DoesNotExist:
             return Counts()
 
-    @_storage
+    @storage
     def all_outcome_counts(self) -> tuple[Counts, dict[str, Counts]]:
         org, spaces = Counts(), {}
         for counter in self.models().OutcomeCounter.query(OUTCOMES_PK):
@@ -163,7 +116,7 @@ class DynamoDBPostsStore(PostsStore):
 
     # --- writes ---
 
-    @_storage
+    @storage
     def create(self, post: Post, record: IdempotencyRecord, rate: RateCount) -> None:
         """One TransactWrite: [post, idempotency record] put, then [parent, rate count] updated."""
         from pynamodb.exceptions import TransactWriteError
@@ -209,7 +162,7 @@ class DynamoDBPostsStore(PostsStore):
                 raise WriteConflictError(f"create of {post.id} conflicted: {codes}") from exc
             raise StorageUnavailableError(f"create cancelled: {codes}") from exc
 
-    @_storage
+    @storage
     def edit(self, post_id: str, author: str, version: int, change: Edit) -> Post:
         Posts = self.models().PostItem
         actions = [
@@ -222,7 +175,7 @@ class DynamoDBPostsStore(PostsStore):
         condition = Posts.pk.exists() & (Posts.author == author) & (Posts.version == version) & _undeleted(Posts)
         return self._update(post_id, actions, condition)
 
-    @_storage
+    @storage
     def delete(self, post_id: str, author: str, at: str) -> Post:
         Posts = self.models().PostItem
         actions = [
@@ -235,7 +188,7 @@ class DynamoDBPostsStore(PostsStore):
         ]
         return self._update(post_id, actions, Posts.pk.exists() & (Posts.author == author) & _undeleted(Posts))
 
-    @_storage
+    @storage
     def set_hidden(self, post_id: str, spaces: Sequence[str], hidden: Hidden | None) -> Post:
         models = self.models()
         Posts = models.PostItem
@@ -246,7 +199,7 @@ class DynamoDBPostsStore(PostsStore):
         # No read first: the condition names the spaces this person stewards.
         return self._update(post_id, [action], Posts.pk.exists() & Posts.space.is_in(*spaces))
 
-    @_storage
+    @storage
     def react(self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None) -> Post:
         models = self.models()
         Posts = models.PostItem
@@ -288,7 +241,7 @@ class DynamoDBPostsStore(PostsStore):
             raise
         return self.get(post_id)
 
-    @_storage
+    @storage
     def mark_outcome(
         self, post_id: str, space: str, by: str, outcome: Outcome | None, week: str, *, any_author: bool
     ) -> None:
@@ -340,23 +293,13 @@ class DynamoDBPostsStore(PostsStore):
 
     # --- setting up, and watching ---
 
-    @_storage
+    @storage
     def create_storage(self) -> bool:
         created: bool = self.models().create_table()
         return created
 
     def on_request(self, listener: Callable[..., None]) -> Callable[[], None]:
-        models = self.models()
-        clients = [model._get_connection().connection.client for model in models.MODELS]
-        unique = list({id(client): client for client in clients}.values())
-        for client in unique:
-            client.meta.events.register("before-send.dynamodb", listener)
-
-        def stop() -> None:
-            for client in unique:
-                client.meta.events.unregister("before-send.dynamodb", listener)
-
-        return stop
+        return on_request(self.models().MODELS, listener)
 
 
 # --- conditions and conversions ---
