@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from chalicelib._encoding import b64url_decode
 from chalicelib.auth.cloudfront import load_private_key
 from chalicelib.errors import ConfigError
+from chalicelib.mail.config import MailSettings
 from chalicelib.posts.config import PostsSettings
 
 IDENTITY_CLAIMS = ("email", "preferred_username", "upn")
@@ -48,6 +49,7 @@ class Settings:
     discovery_url: str = ""
     token_endpoint: str = ""
     posts: PostsSettings = field(default_factory=PostsSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     # Not from the environment: the dev server turns it on, to see the hub rebuilt under it. Deployed,
     # the snapshot is packaged with the function and never changes.
     directory_reload: bool = False
@@ -104,6 +106,7 @@ class Settings:
             discovery_url=env.get("COMMONS_OIDC_DISCOVERY_URL", "").strip(),
             token_endpoint=env.get("COMMONS_OIDC_TOKEN_ENDPOINT", "").strip(),
             posts=PostsSettings.from_environ(env, problems),
+            mail=MailSettings.from_environ(env, problems),
         )
         if "openid" not in settings.scopes.split():
             problems.append("COMMONS_OIDC_SCOPES must include openid")

@@ -211,6 +211,14 @@ class NotFoundError(CommonsError):
     message = "There is nothing here."
 
 
+class MailOffError(NotFoundError):
+    """This deployment has no mail domain (COMMONS_MAIL_DOMAIN), so it sends and takes no mail."""
+
+    code = "mail-off"
+    title = "No mail here"
+    message = "This Commons sends no mail, so there is nothing to choose or stop."
+
+
 class UnknownSpaceError(NotFoundError):
     code = "unknown-space"
     title = "No such space"

@@ -17,8 +17,13 @@ from chalicelib.auth.oidc import FetchJson, TokenExchange, fetch_json
 from chalicelib.auth.services import AuthServices
 from chalicelib.config import Settings
 from chalicelib.directory import Directory
+from chalicelib.mail.fanout import Queue
+from chalicelib.mail.persistence.base import MailStore
+from chalicelib.mail.sending import Sender
+from chalicelib.mail.services import MailServices
 from chalicelib.posts.persistence.base import PostsStore
 from chalicelib.posts.services import PostsServices
+from chalicelib.table import Location
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Services:
     directory: Directory
     auth: AuthServices
     posts: PostsServices
+    mail: MailServices
 
     @classmethod
     def build(
@@ -40,16 +46,34 @@ class Services:
         fetch: FetchJson = fetch_json,
         clock: Callable[[], float] = time.time,
         posts_store: PostsStore | None = None,
+        mail_store: MailStore | None = None,
+        mail_sender: Sender | None = None,
+        mail_queue: Queue | None = None,
     ) -> Services:
         """`token_exchange` and `fetch` stand in for the provider's HTTP endpoints in benchmarks;
-        `posts_store` for DynamoDB (the in-memory store, in tests)."""
+        `posts_store` and `mail_store` for DynamoDB (the in-memory stores, in tests); `mail_sender`
+        for SES (the dev stack keeps what it sends for its mailbox); `mail_queue` for SQS."""
         directory = Directory(settings.directory_path, reload=settings.directory_reload)
+        posts = PostsServices.build(settings.posts, directory, settings.session_keys, posts_store)
+        table = settings.posts
         return cls(
             settings=settings,
             clock=clock,
             directory=directory,
             auth=AuthServices.build(settings, token_exchange=token_exchange, fetch=fetch, clock=clock),
-            posts=PostsServices.build(settings.posts, directory, settings.session_keys, posts_store),
+            posts=posts,
+            mail=MailServices.build(
+                settings.mail,
+                directory,
+                settings.session_keys,
+                posts,
+                public_origin=settings.public_origin,
+                location=Location(table.table, table.region, table.endpoint),
+                store=mail_store,
+                sender=mail_sender,
+                queue=mail_queue,
+                clock=clock,
+            ),
         )
 
 

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+import boto3
 import pytest
 import requests
 from joserfc.jwk import RSAKey
 
 from chalicelib.auth.sessions import COOKIE, Session, SessionSigner
 from chalicelib.config import Settings
+from chalicelib.mail.sending import KeepingSender, SesSender
 from chalicelib.runtime import Services, install
 from devstack import dev_idp, local_aws
 from devstack import server as devserver
@@ -87,6 +89,8 @@ class Stack:
     provider_key: RSAKey
     root: Path
     dynamodb: str
+    # What the functions mail goes to moto's SES and is kept here, as in the dev stack.
+    sender: KeepingSender
 
     def url(self, path: str) -> str:
         return self.origin + path
@@ -107,7 +111,7 @@ class Stack:
 
     def install(self, **changes: Any) -> None:
         """Serve the app with these settings changed (restored after each test)."""
-        install(Services.build(replace(self.settings, **changes)))
+        install(Services.build(replace(self.settings, **changes), mail_sender=self.sender))
 
     def authorize(self, visitor: requests.Session, login: str = "jane.doe", next_path: str = "/teams/platform/") -> str:
         """Start sign-in and pass the provider's login page; returns the callback URL, not yet followed."""
@@ -235,13 +239,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory, local_dynamodb: str) -> Iter
             "COMMONS_WRITE_RATE_PER_MINUTE": "10000",
         },
     )
-    services = Services.build(settings)
+    sender = KeepingSender(SesSender(_client=local_ses(local_dynamodb, settings.mail.domain)))
+    services = Services.build(settings, mail_sender=sender)
     services.posts.store.create_storage()
     install(services)
     server = devserver.make_server(root, "127.0.0.1", port, {dev.cloudfront_key_pair_id: dev.cloudfront_public_key})
     _serve_in_thread(server)
     try:
-        yield Stack(origin, idp, tamper, settings, dev, provider_key, root, local_dynamodb)
+        yield Stack(origin, idp, tamper, settings, dev, provider_key, root, local_dynamodb, sender)
     finally:
         server.shutdown()
         server.server_close()
@@ -260,6 +265,19 @@ def hub(stack: Stack) -> Iterator[Stack]:
     yield stack
     stack.tamper.rewrite = None
     stack.install()
+
+
+def local_ses(endpoint: str, domain: str) -> Any:
+    """SES v2 on moto's server, with the mail domain verified so that it sends from it."""
+    client = boto3.client(
+        "sesv2",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    client.create_email_identity(EmailIdentity=domain)
+    return client
 
 
 @pytest.fixture()

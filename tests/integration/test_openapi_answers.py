@@ -14,7 +14,8 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
-from chalicelib.posts import openapi
+from chalicelib import openapi
+from chalicelib.mail.unsubscribe import Unsubscribe, UnsubscribeTokens
 from tests.integration.conftest import Stack
 from tests.integration.posts_client import Person
 
@@ -115,6 +116,8 @@ def test_reads_and_pages_answer_as_documented(doc: Document, hub: Stack, jane: P
         "/api/html/spaces/{slug}": "/api/html/spaces/platform",
         "/api/html/people/{handle}": "/api/html/people/jane.doe",
         "/api/html/posts/{id}": f"/api/html/posts/{post['id']}",
+        "/api/mail/preferences": "/api/mail/preferences",
+        "/api/html/mail/preferences": "/api/html/mail/preferences",
     }
     for template, path in reads.items():
         for reader in (jane, lee):
@@ -135,6 +138,13 @@ def test_reads_and_pages_answer_as_documented(doc: Document, hub: Stack, jane: P
     assert doc.check(jane.get("/api/feed", limit="0"), "get", "/api/feed").status_code == 400
     assert doc.check(jane.get("/api/feed", cursor="forged"), "get", "/api/feed").status_code == 400
     assert doc.check(jane.get("/api/html/feed", cursor="forged"), "get", "/api/html/feed").status_code == 400
+    # The unsubscribe link needs no session: its token is its authority; a GET only asks to confirm.
+    unsubscribe = "/api/mail/unsubscribe"
+    link = stranger.get(hub.url(unsubscribe), params={"t": unsubscribe_token(hub, "lee.park")}, timeout=30)
+    assert doc.check(link, "get", unsubscribe).status_code == 200 and 'method="post"' in link.text
+    assert doc.check(stranger.get(hub.url(unsubscribe), timeout=30), "get", unsubscribe).status_code == 400
+    forged = stranger.get(hub.url(unsubscribe), params={"t": "forged"}, timeout=30)
+    assert doc.check(forged, "get", unsubscribe).status_code == 400
     assert doc.operations("get") <= doc.checked
 
 
@@ -164,6 +174,20 @@ def test_json_writes_answer_as_documented(doc: Document, jane: Person, lee: Pers
         (jane.post("/api/spaces/platform/posts", data=b"x", headers={"Content-Type": "text/plain"}), create, 415),
         (jane.post("/api/spaces/platform/posts", data=b"x" * 70_000, headers={"Content-Type": JSON}), create, 413),
         (jane.post("/api/spaces/platform/posts", data=b"{", headers={"Content-Type": JSON}), create, 400),
+        (lee.post("/api/mail/preferences", {"digest": "daily"}), "/api/mail/preferences", 200),
+        (lee.post("/api/mail/preferences", {"digest": "hourly"}), "/api/mail/preferences", 400),
+        (
+            lee.post("/api/mail/preferences", {"digest": "daily"}, origin="https://evil.example"),
+            "/api/mail/preferences",
+            403,
+        ),
+        (
+            lee.post("/api/mail/preferences", data=b"x" * 70_000, headers={"Content-Type": JSON}),
+            "/api/mail/preferences",
+            413,
+        ),
+        (one_click(jane, unsubscribe_token(jane.stack, "lee.park")), "/api/mail/unsubscribe", 200),
+        (one_click(jane, "forged"), "/api/mail/unsubscribe", 400),
     ]
     for answer, template, status in answers:
         assert doc.check(answer, "post", template).status_code == status, answer.text[:300]
@@ -187,6 +211,15 @@ def test_form_writes_answer_303_or_with_a_page(doc: Document, jane: Person, lee:
     for path, template, fields in forms:
         answer = doc.check(jane.post(path, data={**fields, **back}), "post", template)
         assert answer.status_code == 303 and answer.headers["Location"].startswith(back["return_to"])
+    mine = {"digest": "weekly", "mentions": "on", "return_to": "/people/lee.park/"}
+    answer = doc.check(lee.post("/api/mail/preferences", data=mine), "post", "/api/mail/preferences")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/people/lee.park/"
+    answer = doc.check(lee.post("/api/mail/preferences", data={"digest": "hourly"}), "post", "/api/mail/preferences")
+    assert answer.status_code == 400 and answer.headers["Content-Type"].startswith(HTML)
+    # The confirm page's button: the answer is a page, not a redirect.
+    confirmed = lee.post(f"/api/mail/unsubscribe?t={unsubscribe_token(lee.stack, 'lee.park')}", data=ONE_CLICK)
+    assert doc.check(confirmed, "post", "/api/mail/unsubscribe").status_code == 200
+    assert "unsubscribed" in confirmed.text
     refusals = [
         ("/api/spaces/platform/posts", {"body": "", "idempotency_key": key()}, 400),
         ("/api/spaces/platform/posts", {"body": "x", "idempotency_key": key(), "return_to": "//evil.example"}, 400),
@@ -199,6 +232,19 @@ def test_form_writes_answer_303_or_with_a_page(doc: Document, jane: Person, lee:
     assert doc.operations("post") <= doc.checked
 
 
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+
+
+def unsubscribe_token(stack: Stack, handle: str) -> str:
+    return UnsubscribeTokens(stack.settings.session_keys).seal(Unsubscribe(handle, "digest"))
+
+
+def one_click(person: Person, token: str) -> requests.Response:
+    """What a mail client sends (RFC 8058): no session, no Origin."""
+    url = person.stack.url(f"/api/mail/unsubscribe?t={token}")
+    return requests.post(url, data=ONE_CLICK, allow_redirects=False, timeout=30)
+
+
 def openapi_path(path: str) -> str:
     return "/api/spaces/{slug}/posts" if path.startswith("/api/spaces/") else "/api/posts/{id}/edit"
 
@@ -207,6 +253,8 @@ def openapi_path(path: str) -> str:
 
 
 def value_for(name: str, media: str, version: int) -> Any:
+    if name in MAIL_VALUES:
+        return MAIL_VALUES[name][0 if media == JSON else 1]
     values: dict[str, Any] = {
         "body": f"Every field {key()[:6]}",
         "space": "platform",
@@ -219,10 +267,21 @@ def value_for(name: str, media: str, version: int) -> Any:
     return values[name]
 
 
+# Mail preferences' fields, as JSON and as a form's text.
+MAIL_VALUES: dict[str, tuple[Any, str]] = {
+    "follows": (["platform"], "platform"),
+    "each_post": (True, "on"),
+    "mentions": (True, "on"),
+    "replies": (False, "on"),
+    "digest": ("daily", "daily"),
+    "resume": (True, "on"),
+}
+
+
 def target(jane: Person, template: str) -> tuple[str, int]:
     """A fresh path for the operation, and the version of its post (hidden first, for a restore)."""
-    if template == "/api/spaces/{slug}/posts":
-        return "/api/spaces/platform/posts", 0
+    if template in ("/api/spaces/{slug}/posts", "/api/mail/preferences"):
+        return template.replace("{slug}", "platform"), 0
     post = created(jane, "Target")
     if template.endswith("/restore"):
         assert jane.post(f"/api/posts/{post['id']}/hide", {"reason": "For the restore"}).status_code == 200
@@ -236,7 +295,10 @@ def send(jane: Person, path: str, media: str, fields: dict[str, Any]) -> request
     return jane.post(path, data={name: str(value) for name, value in fields.items()})
 
 
-WRITES = sorted(path for path, item in openapi.DOCUMENT["paths"].items() if "post" in item)
+# The one-click unsubscribe reads no body (its link's token is all it needs): tested above.
+WRITES = sorted(
+    path for path, item in openapi.DOCUMENT["paths"].items() if "post" in item and path != "/api/mail/unsubscribe"
+)
 
 
 @pytest.mark.parametrize("media", [JSON, FORM])

@@ -8,8 +8,7 @@ import json
 from openapi_spec_validator import validate
 
 import app
-from chalicelib import web
-from chalicelib.posts import openapi
+from chalicelib import openapi, web
 
 
 def _routed() -> dict[str, set[str]]:

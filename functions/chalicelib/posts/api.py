@@ -146,6 +146,8 @@ def create_reply(incoming: Incoming, services: Services) -> Outgoing:
 def _created(
     submission: forms.Submission, created: authoring.Created, actor: Actor, services: Services, *, back: str
 ) -> Outgoing:
+    if not created.replayed:
+        services.posts.events.created(created.post)
     document = {"post": shapes.post(created.post, actor, services.directory)}
     out = forms.done(submission, document, status=201, back=back, anchor=f"post-{created.post.id}")
     if created.replayed:

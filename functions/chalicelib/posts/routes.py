@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.posts import api, openapi, pages
+from chalicelib.posts import api, pages
 from chalicelib.routing import Action, respond
 
 posts = Blueprint(__name__)
@@ -37,7 +37,6 @@ def _write(path: str, action: Action) -> None:
     posts.route(path, methods=["POST"], content_types=ANY_TYPE)(_view(action, "post"))
 
 
-_read("/api/openapi.json", openapi.document)
 _read("/api/feed", api.org_posts)
 _read("/api/outcomes", api.org_outcomes)
 _read("/api/spaces/{slug}/posts", api.space_posts)

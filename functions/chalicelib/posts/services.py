@@ -10,6 +10,7 @@ from chalicelib.config import SessionKey
 from chalicelib.directory import Directory
 from chalicelib.posts.config import PostsSettings
 from chalicelib.posts.cursors import CursorSigner
+from chalicelib.posts.events import PostEvents
 from chalicelib.posts.persistence.base import PostsStore
 from chalicelib.posts.persistence.dynamodb import DynamoDBPostsStore
 from chalicelib.posts.ratelimit import WriteLimiter
@@ -22,6 +23,7 @@ class PostsServices:
     reader: Reader
     limiter: WriteLimiter
     post_rate_per_minute: int
+    events: PostEvents
 
     @classmethod
     def build(
@@ -38,4 +40,5 @@ class PostsServices:
             reader=Reader(store, directory, CursorSigner(keys)),
             limiter=WriteLimiter(settings.write_rate_per_minute),
             post_rate_per_minute=settings.post_rate_per_minute,
+            events=PostEvents(),
         )
