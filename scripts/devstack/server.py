@@ -10,7 +10,10 @@
 - the dev identity provider (`devstack/dev_idp`, oidc-provider on Node) as a child process, with
   every person of the hub's directory snapshot as an account;
 - local DynamoDB: moto's server as a child process (`devstack/local_aws.py`), with the table made
-  if missing, and its data kept across restarts in `.dev/dynamodb.recording`.
+  if missing, and its data kept across restarts in `.dev/dynamodb.recording`;
+- mail: an SMTP server on localhost:8025 (`devstack/smtp.py`) hands each message to the intake, as
+  "local, trusted"; what Commons sends goes through moto's SES (the mail domain verified there) and
+  is kept for the dev mailbox at `/_dev/mail` (`devstack/mailbox.py`), which only this server has.
 
 Dev-only secrets (session key, CloudFront key pair, client secret) are made on first run in
 `.dev/` (gitignored). Usage: python -m devstack --root build/hub --port 8000
@@ -36,7 +39,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,14 +54,20 @@ from chalicelib.web.cookies import parse_cookie_header  # noqa: E402
 from chalicelib.web.http import printable  # noqa: E402
 from deploy import publish  # noqa: E402
 from deploy.template import apply_headers, removed_headers, security_headers  # noqa: E402
+from devstack import mailbox, smtp  # noqa: E402
 from devstack.edge_function import EdgeResponse, ViewerRequestFunction  # noqa: E402
 from devstack.processes import free_port  # noqa: E402
+
+if TYPE_CHECKING:
+    from chalicelib.mail.intake import Decision
 
 log = logging.getLogger("devserver")
 
 APP_PREFIXES = ("/auth/", "/api/")
+MAILBOX_PREFIXES = (mailbox.PATH + "/", mailbox.PATH + ".json")
 MAX_BODY = 1024 * 1024
 # Settings a developer may tune through the environment; the rest are the dev stack's own.
+DEV_MAIL_DOMAIN = "commons.localhost"
 TUNABLE = (
     "COMMONS_IDENTITY_CLAIM",
     "COMMONS_ALLOW_UNKNOWN_STAFF",
@@ -67,6 +76,7 @@ TUNABLE = (
     "COMMONS_TABLE",
     "COMMONS_POST_RATE_PER_MINUTE",
     "COMMONS_WRITE_RATE_PER_MINUTE",
+    "COMMONS_MAIL_DOMAIN",
 )
 
 
@@ -117,6 +127,7 @@ def app_settings(
     overrides: Mapping[str, str] | None = None,
 ) -> Settings:
     env = {name: value for name, value in os.environ.items() if name in TUNABLE}
+    env.setdefault("COMMONS_MAIL_DOMAIN", DEV_MAIL_DOMAIN)  # deployed, mail is off without one
     env.update(
         COMMONS_PUBLIC_ORIGIN=origin,
         COMMONS_OIDC_ISSUER=issuer,
@@ -152,6 +163,7 @@ class DevServer(ThreadingHTTPServer):
         self.edge = ViewerRequestFunction()
         self.header_rules = security_headers()
         self.removed_headers = removed_headers()
+        self.smtp_address: tuple[str, int] | None = None  # shown by the mailbox, once SMTP listens
 
     def server_close(self) -> None:
         super().server_close()
@@ -195,7 +207,42 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         if path in ("/auth", "/api") or path.startswith(APP_PREFIXES):
             self._answer_from_app()
             return
+        if path == mailbox.PATH or path.startswith(MAILBOX_PREFIXES):
+            self._answer_from_mailbox()
+            return
         self._answer_from_hub()
+
+    # --- the dev mailbox: this server's own, never CloudFront's --------------------------------
+
+    def _answer_from_mailbox(self) -> None:
+        text = {"Content-Type": "text/plain; charset=utf-8"}
+        if not _loopback(self.client_address[0]):
+            # It shows everyone's mail: only to this machine, even when the server listens wider.
+            self._send(HTTPStatus.FORBIDDEN, b"The dev mailbox answers this machine only.\n", text)
+            return
+        if self.command not in ("GET", "HEAD"):
+            self._send(
+                HTTPStatus.METHOD_NOT_ALLOWED, b"The dev mailbox is read only.\n", {**text, "Allow": "GET, HEAD"}
+            )
+            return
+        from chalicelib.mail.sending import KeepingSender
+        from chalicelib.runtime import services
+
+        try:
+            sender = services().mail.sender
+        except Exception as exc:  # no services installed, and none can be built from the environment
+            log.warning("dev mailbox: no services: %s", type(exc).__name__)
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, b"The dev mailbox has no services yet.\n", text)
+            return
+        kept = sender.kept() if isinstance(sender, KeepingSender) else None
+        parts = urlsplit(self.path)
+        found = mailbox.answer(parts.path, parts.query, kept, smtp=self.server.smtp_address)
+        headers = {
+            "Content-Type": found.content_type,
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": mailbox.CSP,
+        }
+        self._send(found.status, found.body, headers)
 
     # --- the hub, as CloudFront's default behaviour serves it --------------------------------
 
@@ -231,7 +278,8 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         key = unquote(uri).lstrip("/")
         root = self.server.root.resolve()
         target = (root / key).resolve()
-        if not key or key == publish.MANIFEST or not target.is_relative_to(root) or not target.is_file():
+        unpublished = key == publish.MANIFEST or key in publish.UNPUBLISHED  # never in the bucket
+        if not key or unpublished or not target.is_relative_to(root) or not target.is_file():
             # The stack lets CloudFront list the bucket, so S3 answers a missing key with 404.
             self._send(HTTPStatus.NOT_FOUND, b"Not Found\n", {"Content-Type": "text/plain; charset=utf-8"})
             return
@@ -297,6 +345,10 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
+def _loopback(address: str) -> bool:
+    return address == "::1" or address.startswith("127.") or address.startswith("::ffff:127.")
+
+
 def make_server(root: Path, host: str, port: int, public_keys: Mapping[str, str]) -> DevServer:
     return DevServer((host, port), root, public_keys)
 
@@ -325,10 +377,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--aws-port", type=int, default=None, help="local DynamoDB (moto) port (default port+2)")
     parser.add_argument(
-        "--dynamodb-endpoint", default="", help="use this DynamoDB endpoint instead of starting moto's server"
+        "--dynamodb-endpoint",
+        default="",
+        help="use this moto server (DynamoDB, and SES for mail) instead of starting one",
+    )
+    parser.add_argument(
+        "--smtp-port",
+        type=int,
+        default=None,
+        help=f"port of the SMTP server that takes mail in (default {smtp.DEFAULT_PORT}, or any free port when "
+        "that is taken; 0: any free port)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's: a line per SMTP command
 
     from chalicelib.runtime import Services, install
     from devstack import local_aws
@@ -343,6 +405,7 @@ def main(argv: list[str] | None = None) -> None:
     origin = f"http://localhost:{args.port}"
     aws: local_aws.LocalAws | None = None
     idp: DevIdentityProvider | None = None
+    mail_in: smtp.SmtpServer | None = None
     endpoint = args.dynamodb_endpoint
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -377,12 +440,20 @@ def main(argv: list[str] | None = None) -> None:
             directory=directory,
             overrides={"COMMONS_DYNAMODB_ENDPOINT": endpoint},
         )
-        services = Services.build(settings)
+        # Mail out goes to moto's SES, and is kept for the dev mailbox.
+        sender = mailbox.local_sender(endpoint, settings.mail.domain, settings.posts.region)
+        services = Services.build(settings, mail_sender=sender)
         if services.posts.store.create_storage():
             log.info("created table %s at %s", settings.posts.table, endpoint)
         install(services)
         server = make_server(root, args.host, args.port, {dev.cloudfront_key_pair_id: dev.cloudfront_public_key})
+        smtp_port = args.smtp_port if args.smtp_port is not None else _free_or_any(smtp.DEFAULT_PORT)
+        mail_in = start_smtp(server, args.host, smtp_port)
         print(f"Commons dev server on {origin}/ (identity provider {issuer})", flush=True)
+        print(
+            f"Mail: SMTP on {args.host}:{mail_in.port} for {settings.mail.domain}; sent mail at {origin}{mailbox.PATH}",
+            flush=True,
+        )
         try:
             server.serve_forever()
         finally:
@@ -390,10 +461,28 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        if mail_in is not None:
+            mail_in.stop()
         if idp is not None:
             idp.stop()
         if aws is not None:
             aws.stop()
+
+
+def start_smtp(server: DevServer, host: str, port: int) -> smtp.SmtpServer:
+    """The SMTP server beside `server` (port 0: any free port), taking turns with its app requests;
+    the mailbox shows where it listens."""
+    mail_in = smtp.start(receive_locally, host=host, port=port, lock=server.app_lock)
+    server.smtp_address = (host, mail_in.port)
+    return mail_in
+
+
+def receive_locally(raw: bytes) -> Decision:
+    """A message from the dev SMTP server, to the installed services' intake: local, trusted."""
+    from chalicelib.mail.verdicts import Verdicts
+    from chalicelib.runtime import services
+
+    return services().mail.receive(raw, Verdicts.local())
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     log = (work / "devserver.log").open("wb")
     command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(built_hub)]
     command += ["--port", str(port), "--state-dir", str(work / "state"), "--idp-port", "0"]
+    command += ["--smtp-port", "0"]  # the mailbox says where it listens (dev_smtp)
     proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     deadline = time.monotonic() + 30
@@ -62,6 +63,14 @@ def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def dev_smtp(hub_url: str) -> tuple[str, int]:
+    """Where the dev stack's SMTP server listens, as its mailbox's JSON says."""
+    with urllib.request.urlopen(hub_url + "/_dev/mail.json", timeout=5) as answer:
+        smtp = json.load(answer)["smtp"]
+    return str(smtp["host"]), int(smtp["port"])
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,9 @@ def test_hub_files_carry_the_policy_and_the_published_cache_rule(hub: Stack, vis
     assert missing.status_code == 404
     manifest = visitor.get(hub.url("/" + publish.MANIFEST), allow_redirects=False)
     assert manifest.status_code == 404
+    # The functions' snapshot of the directory (with everyone's email aliases) is never published.
+    assert (hub.root / "directory.json").is_file() and "directory.json" in publish.UNPUBLISHED
+    assert visitor.get(hub.url("/directory.json"), allow_redirects=False).status_code == 404
     escape = visitor.get(hub.url("/..%2F..%2Fetc%2Fpasswd"), allow_redirects=False)
     assert escape.status_code == 404
     assert visitor.post(hub.url("/teams/platform/"), allow_redirects=False).status_code == 403
