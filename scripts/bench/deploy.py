@@ -3,7 +3,8 @@
 - `lambda_zip_mb`: `make package` of the sample organisation (deployment.zip, in MB).
 - `deploy_sync_one_person_files`: the sample hub is published to moto's S3, one person's title is
   changed in their YAML, the hub is built again and published again; the figure is the files
-  that second publish uploads or deletes. The files are listed on stderr.
+  that second publish uploads or deletes (the directory snapshot, which changes too, is never
+  published: `deploy.publish.UNPUBLISHED`). The files are listed on stderr.
 """
 
 from __future__ import annotations

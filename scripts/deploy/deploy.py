@@ -2,8 +2,9 @@
 the stage's stack up to date through a change set, then publish the hub and print its URL.
 
 The order protects what is live: everything that can be refused (the stage file, credentials, the
-stack's state, the secret, the content) is checked before anything changes, and the hub is only
-published once its stack is updated.
+stack's state, the secret, SES receiving, the content, the package) is checked before anything
+changes, and the hub is only published once its stack is updated. With a mail domain, the stack's
+receipt rule set is made the active one right after the stack update (deploy.mail).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploy import publish, secrets, stack
+from deploy import mail, publish, secrets, stack
 from deploy.aws import Aws
 from deploy.errors import DeployError
-from deploy.package import Packaged, package
+from deploy.package import Packaged, functions_of, package
 from deploy.stage import Stage
 from deploy.template import REPO
 
@@ -133,10 +134,11 @@ class StackTemplate:
 
 
 def stack_template(packaged: Packaged, bucket: str) -> StackTemplate:
-    """The packaged template with its CodeUri pointing at the code's content-addressed key."""
+    """The packaged template with every function's CodeUri pointing at the code's content-addressed key."""
     template = json.loads(packaged.template.read_text(encoding="utf-8"))
     code_key = f"functions/{packaged.code_sha256}.zip"
-    template["Resources"]["APIHandler"]["Properties"]["CodeUri"] = f"s3://{bucket}/{code_key}"
+    for function in functions_of(template).values():
+        function["Properties"]["CodeUri"] = f"s3://{bucket}/{code_key}"
     return StackTemplate(json.dumps(template, separators=(",", ":"), sort_keys=True), code_key)
 
 
@@ -190,11 +192,13 @@ def deploy(
     current = stack.status(cloudformation, stage.stack_name)
     stack.check_ready(stage.stack_name, current, stage.region)
     stored = secrets.require(aws, stage)
+    exists = current not in (None, stack.REVIEW)
+    live_mail_domain = stack.parameters(cloudformation, stage.stack_name).get("MailDomain", "") if exists else ""
+    receiving = mail.check(aws.client("ses"), stage, live_mail_domain=live_mail_domain)
     build(content, hub)
     packaged = packager(out, hub)
     say(f"packaged the functions: {packaged.code.stat().st_size / 1e6:.1f} MB")
 
-    exists = current not in (None, stack.REVIEW)
     outputs = stack.outputs(cloudformation, stage.stack_name) if exists else {}
     bucket = artifacts_bucket_name(account, stage.region)
     template = stack_template(packaged, bucket)
@@ -205,9 +209,14 @@ def deploy(
 
     if dry_run:
         template_url = None
+        made_bucket = False
         if not _fits_inline(template):
+            # CloudFormation reads a template over its inline limit from S3, even for a preview: a
+            # first dry run makes the bucket the first deploy would (it holds no stage's data).
             if not _bucket_exists(s3, bucket):
-                raise DeployError(f"the template is too large to preview before the first deploy creates {bucket}")
+                ensure_artifacts_bucket(s3, bucket, stage.region)
+                made_bucket = True
+                say(f"made the artifacts bucket {bucket}: the template is over CloudFormation's inline limit")
             _upload_once(s3, bucket, template.key, template.body.encode())  # content-addressed, not live
             template_url = _url(s3, bucket, template.key)
         change_set = stack.create_change_set(
@@ -222,9 +231,11 @@ def deploy(
         )
         _show_changes(change_set, say)
         stack.discard(cloudformation, change_set)
+        if receiving:
+            mail.plan(receiving, say)
         hub_bucket = outputs.get("HubBucketName")
         _show_plan(publish.preview(s3, hub_bucket, hub), say)
-        say("dry run: nothing was changed")
+        say("dry run: nothing else was changed" if made_bucket else "dry run: nothing was changed")
         return outputs.get("HubUrl", "")
 
     ensure_artifacts_bucket(s3, bucket, stage.region)
@@ -236,6 +247,8 @@ def deploy(
     )
     _show_changes(change_set, say)
     if not change_set.empty:
+        if receiving:
+            mail.before_stack(aws.client("ses"), receiving, say)
         say(f"stack {stage.stack_name}: {stack.execute(cloudformation, change_set, poll_seconds=poll_seconds)}")
     outputs = stack.outputs(cloudformation, stage.stack_name)
     origin = known_origin(stage, outputs)
@@ -254,6 +267,8 @@ def deploy(
         _show_changes(second, say)
         if not second.empty:
             say(f"stack {stage.stack_name}: {stack.execute(cloudformation, second, poll_seconds=poll_seconds)}")
+    if receiving:
+        mail.after_stack(aws.client("ses"), receiving, stage.mail_domain, say)
     for needed in ("HubBucketName", "DistributionId", "HubUrl"):
         if needed not in outputs:
             raise DeployError(f"stack {stage.stack_name} has no output {needed}, so the hub can't be published")

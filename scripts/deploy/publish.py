@@ -5,6 +5,9 @@ Changes are found by content hash, never by time: the bucket keeps a manifest of
 published (`MANIFEST`), with each file's SHA-256 and headers, and the bucket's listing finds files
 that went missing or were never ours. `cache_control` and `content_type` are also what the dev
 server sends, so a page is cached the same way on the laptop as in production.
+
+The build's files in `UNPUBLISHED` never reach the bucket, and a publish deletes them from it: every
+signed-in visitor could read them there.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from deploy.errors import DeployError
 
 MANIFEST = ".commons/published.json"
 MANIFEST_FORMAT = 1
+# The directory snapshot is packaged into the functions (deploy.package), which need it; in the
+# bucket it would show every visitor the fields the hub keeps private, such as email aliases.
+UNPUBLISHED = frozenset({"directory.json"})
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # Material names its bundles with a content hash (bundle.f55a23d4.min.js, main.8608ea7d.min.css),
@@ -58,8 +64,8 @@ def content_type(key: str) -> str:
 
 
 def cache_control(key: str) -> str:
-    """Hashed assets forever; everything else (HTML, directory.json, search indexes, our own
-    unhashed assets) revalidated on every use, so a publish is seen at once."""
+    """Hashed assets forever; everything else (HTML, search indexes, our own unhashed assets)
+    revalidated on every use, so a publish is seen at once."""
     return IMMUTABLE if _HASHED.search(key) else REVALIDATE
 
 
@@ -76,7 +82,8 @@ class HubFile:
 
 
 def local_files(root: Path) -> dict[str, HubFile]:
-    """Every file of the built hub, keyed as it is stored (the path below the root, with /)."""
+    """Every file of the built hub to publish, keyed as it is stored (the path below the root, with
+    /): all but `UNPUBLISHED`."""
     if not (root / "index.html").is_file():
         raise DeployError(f"{root} has no index.html: build the hub first (make build)")
     files: dict[str, HubFile] = {}
@@ -84,7 +91,7 @@ def local_files(root: Path) -> dict[str, HubFile]:
         if not path.is_file():
             continue
         key = path.relative_to(root).as_posix()
-        if key == MANIFEST:
+        if key == MANIFEST or key in UNPUBLISHED:
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         files[key] = HubFile(key, path, digest, content_type(key), cache_control(key))

@@ -48,6 +48,35 @@ LOG_RETENTION_DAYS = (
     3288,
     3653,
 )
+# Regions where SES receives email: those whose CloudFormation offers AWS::SES::ReceiptRule (the
+# resource schemas cfn-lint ships, of October 2026; tests/unit/test_stage.py compares them). AWS's
+# own list is "Email receiving endpoints" in the SES chapter of the AWS General Reference: when it
+# names a region missing here, add it.
+SES_RECEIVING_REGIONS = frozenset(
+    {
+        "af-south-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ca-central-1",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "il-central-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+    }
+)
 FIELDS = frozenset(
     {
         "region",
@@ -61,9 +90,15 @@ FIELDS = frozenset(
         "alarm_email",
         "log_retention_days",
         "price_class",
+        "mail_domain",
+        "mail_send_rate",
         "cloudformation_role_arn",
     }
 )
+# SES's sending rate of a new account out of the sandbox (messages a second); the functions pace
+# their sending to the stage's `mail_send_rate`, which is at most what `aws sesv2 get-account` says.
+MAIL_SEND_RATE = 14
+MAX_MAIL_SEND_RATE = 10_000
 IGNORED = frozenset({"$schema", "$comment"})
 
 
@@ -81,6 +116,10 @@ class Stage:
     alarm_email: str = ""
     log_retention_days: int = 90
     price_class: str = "PriceClass_100"
+    # Where staff mail Commons and Commons mails from (`<space>@`, `reply+<token>@`); empty: no mail.
+    mail_domain: str = ""
+    # The account's SES sending rate (messages a second) that the functions stay within.
+    mail_send_rate: int = MAIL_SEND_RATE
     # The role CloudFormation acts as, so that the deployer itself needs few permissions.
     cloudformation_role_arn: str = ""
 
@@ -91,6 +130,11 @@ class Stage:
     @property
     def secret_name(self) -> str:
         return f"commons/{self.name}"
+
+    @property
+    def receipt_rule_set(self) -> str:
+        """The SES receipt rule set the stack makes when the stage has mail (named in the template)."""
+        return self.stack_name
 
     def parameters(self) -> dict[str, str]:
         """The stack parameters that come from this file."""
@@ -106,6 +150,8 @@ class Stage:
             "SessionLifetimeHours": str(self.session_lifetime_hours),
             "AlarmEmail": self.alarm_email,
             "LogRetentionDays": str(self.log_retention_days),
+            "MailDomain": self.mail_domain,
+            "MailSendRate": str(self.mail_send_rate),
         }
 
 
@@ -189,6 +235,20 @@ def parse_stage(name: str, document: Any, shown: str) -> Stage:
     price_class = text("price_class") or "PriceClass_100"
     if price_class not in PRICE_CLASSES:
         problems.append(f"price_class must be one of {', '.join(PRICE_CLASSES)}")
+    mail_domain = text("mail_domain").lower().rstrip(".")
+    if mail_domain and not _DOMAIN.fullmatch(mail_domain):
+        problems.append(f"mail_domain {mail_domain[:80]!r} is not a domain like commons.example.com")
+    elif mail_domain and _REGION.fullmatch(region) and region not in SES_RECEIVING_REGIONS:
+        problems.append(
+            f"mail_domain needs a region where SES receives email, and {region[:40]} is not one "
+            f"({', '.join(sorted(SES_RECEIVING_REGIONS))})"
+        )
+    send_rate = document.get("mail_send_rate", MAIL_SEND_RATE)
+    if isinstance(send_rate, bool) or not isinstance(send_rate, int) or not 1 <= send_rate <= MAX_MAIL_SEND_RATE:
+        problems.append(
+            f"mail_send_rate must be a whole number of messages a second from 1 to {MAX_MAIL_SEND_RATE:,}: "
+            "your SES sending rate (aws sesv2 get-account, SendQuota.MaxSendRate)"
+        )
     role = text("cloudformation_role_arn")
     if role and not _ROLE.fullmatch(role):
         problems.append("cloudformation_role_arn must be an IAM role ARN")
@@ -207,5 +267,7 @@ def parse_stage(name: str, document: Any, shown: str) -> Stage:
         alarm_email=alarm_email,
         log_retention_days=int(retention),
         price_class=price_class,
+        mail_domain=mail_domain,
+        mail_send_rate=int(send_rate),
         cloudformation_role_arn=role,
     )

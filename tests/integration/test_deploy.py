@@ -1,5 +1,5 @@
-"""The deploy commands against moto's server over HTTP: secrets, the change-set flow, publishing the
-hub, and every refusal.
+"""The deploy commands against moto's server over HTTP: secrets, the change-set flow, SES receiving,
+publishing the hub, and every refusal.
 
 What moto does not do, and so what these tests can't see (the template tests check it instead):
 - Its CloudFormation skips CloudFront and SAM resources, and applies few properties (no
@@ -13,6 +13,13 @@ What moto does not do, and so what these tests can't see (the template tests che
 - It never reaches a failed state such as ROLLBACK_COMPLETE: an execution that fails raises at
   once and leaves the stack in REVIEW_IN_PROGRESS. Failed states are refused by the same code;
   `FailedStack` below stands in for CloudFormation to show it.
+- It skips every SES resource (it lists them in the change set): the mail tests make the receipt
+  rule set the stack would have made, with moto's SES API, which does keep receipt rule sets and
+  which one is active. It also skips bucket and topic policies, role policies, alarms and SAM's
+  event sources, and applies only the mail bucket's encryption (not its lifecycle or public-access
+  block): the mail tests check the queues, topics and bucket it does make, the template tests the
+  rest. Whether SES would really receive in a region, or refuse the rule's actions, nothing here
+  can see.
 """
 
 from __future__ import annotations
@@ -37,7 +44,14 @@ from botocore.exceptions import ClientError
 from deploy import publish, secrets
 from deploy.__main__ import _describe
 from deploy.aws import Aws
-from deploy.deploy import LISTED, artifacts_bucket_name, deploy, ensure_artifacts_bucket
+from deploy.deploy import (
+    LISTED,
+    TEMPLATE_BODY_LIMIT,
+    artifacts_bucket_name,
+    deploy,
+    ensure_artifacts_bucket,
+    stack_template,
+)
 from deploy.errors import DeployError
 from deploy.package import Packaged
 from deploy.stage import Stage, parse_stage
@@ -167,6 +181,17 @@ def changed_code(packaged: Packaged, folder: Path) -> Packaged:
     return Packaged(packaged.template, changed)
 
 
+def made_resources(name: str = "commons-t") -> set[str]:
+    """The logical ids of what moto's CloudFormation made for the stack (it skips some, MOTO_SKIPS)."""
+    found = client("cloudformation").describe_stack_resources(StackName=name)["StackResources"]
+    return {r["LogicalResourceId"] for r in found if "LogicalResourceId" in r}
+
+
+def mail_resources(packaged: Packaged) -> set[str]:
+    resources = json.loads(packaged.template.read_text())["Resources"]
+    return {name for name, resource in resources.items() if resource.get("Condition") == "HasMail"}
+
+
 def first_deploy(run: Run, target: Stage) -> None:
     """Up to where moto stops: it makes no outputs, so the hub can't be published."""
     with pytest.raises(DeployError, match="stack commons-t has no output HubBucketName"):
@@ -235,12 +260,12 @@ def test_the_first_deploy_creates_the_stack_through_a_change_set(moto: str, run:
     assert parameters["CloudFrontPublicKeyA"] == stored.document.cloudfront_public_keys["A"]
     assert parameters["AlarmEmail"] == "ops@example.com" and parameters["PublicOrigin"] == ""
 
-    made = {
-        r["LogicalResourceId"]
-        for r in cloudformation.describe_stack_resources(StackName="commons-t")["StackResources"]
-        if "LogicalResourceId" in r
-    }
+    made = made_resources()
     assert {"Table", "HubBucket", "FunctionRole", "FunctionLogGroup", "AlarmTopic"} <= made
+    # moto's CloudFormation evaluates the conditions itself (its change sets list every resource,
+    # whatever the conditions): without mail_domain, it makes nothing of mail.
+    assert not made & mail_resources(run.packaged), "a stage without mail_domain has mail resources"
+    assert "QueueUrls" not in client("sqs").list_queues()
     assert not made & MOTO_SKIPS, "moto creates CloudFront resources now: test them here"
     assert "commons-t" in client("dynamodb").list_tables()["TableNames"]
     (group,) = client("logs").describe_log_groups(logGroupNamePrefix="/commons/commons-t/")["logGroups"]
@@ -398,6 +423,158 @@ def test_rotating_secrets_rolls_them_out_to_the_stack(moto: str, run: Run) -> No
         secrets.run(aws, stage(), None)
 
 
+# --- SES receiving -------------------------------------------------------------------------------
+
+MAIL_DOMAIN = "commons.example.com"
+
+
+def make_rule_set(name: str = "commons-t", *, active: bool = False) -> None:
+    """What the stack's AWS::SES::ReceiptRuleSet makes, which moto's CloudFormation skips."""
+    ses = client("ses")
+    ses.create_receipt_rule_set(RuleSetName=name)
+    if active:
+        ses.set_active_receipt_rule_set(RuleSetName=name)
+
+
+def active_rule_set() -> str | None:
+    metadata = client("ses").describe_active_receipt_rule_set().get("Metadata") or {}
+    name = metadata.get("Name")
+    return str(name) if name else None
+
+
+def activations(aws: Aws) -> list[dict[str, Any]]:
+    """Every SetActiveReceiptRuleSet the deploy sends, as sent."""
+    sent: list[dict[str, Any]] = []
+    aws.client("ses").meta.events.register(
+        "provide-client-params.ses.SetActiveReceiptRuleSet", lambda params, **_: sent.append(dict(params))
+    )
+    return sent
+
+
+def test_a_stage_with_mail_activates_its_receipt_rule_set_once_the_stack_is_up(moto: str, run: Run) -> None:
+    target = stage(mail_domain=MAIL_DOMAIN)
+    aws = Aws(REGION)
+    secrets.run(aws, target, "from-the-idp")
+    make_rule_set()
+    sent = activations(aws)
+    with pytest.raises(DeployError, match="has no output HubBucketName"):
+        run(target, aws=aws)
+    for line in (
+        "  add                  MailReceiptRuleSet (AWS::SES::ReceiptRuleSet)",
+        "  add                  MailReceiptRule (AWS::SES::ReceiptRule)",
+        "  add                  MailIdentity (AWS::SES::EmailIdentity)",
+        "  add                  MailEventDestination (AWS::SES::ConfigurationSetEventDestination)",
+        "  add                  ReceiveMail (AWS::Serverless::Function)",
+        "  add                  SendDigests (AWS::Serverless::Function)",
+    ):
+        assert line in run.said
+    made = made_resources()
+    assert {"MailQueue", "MailDeadLetterQueue", "MailFailedEventsQueue", "InboundMailTopic", "MailBucket"} <= made
+    assert f"mail: activated receipt rule set commons-t; SES receives mail for {MAIL_DOMAIN}" in run.said
+    assert sent == [{"RuleSetName": "commons-t"}] and active_rule_set() == "commons-t"
+    assert stack_parameters()["MailDomain"] == MAIL_DOMAIN
+    # Activated after the stack update, before the hub is published (which moto's missing outputs stop).
+    said = run.said
+    assert said.index("stack commons-t: CREATE_COMPLETE") < said.index(next(x for x in said if x.startswith("mail:")))
+
+    # What moto's CloudFormation does make of the mail resources.
+    sqs = client("sqs")
+    queue = sqs.get_queue_url(QueueName="commons-t-mail")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    dead_letters = sqs.get_queue_url(QueueName="commons-t-mail-dead-letters")["QueueUrl"]
+    dead_letters_arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])["Attributes"]
+    assert redrive == {"deadLetterTargetArn": dead_letters_arn["QueueArn"], "maxReceiveCount": 5}
+    assert attributes["VisibilityTimeout"] == "1800" and attributes["SqsManagedSseEnabled"] == "true"
+    assert sqs.get_queue_url(QueueName="commons-t-mail-failed-events")["QueueUrl"]
+    topics = {t["TopicArn"].rsplit(":", 1)[1] for t in client("sns").list_topics()["Topics"]}
+    assert {"commons-t-inbound-mail", "commons-t-mail-events"} <= topics
+    buckets = [
+        b["Name"] for b in client("s3").list_buckets()["Buckets"] if b["Name"].startswith("commons-t-mailbucket")
+    ]
+    assert len(buckets) == 1
+    # moto applies the bucket's encryption, not its lifecycle, public-access block or ownership
+    # controls: test_the_mail_bucket_is_private_encrypted_https_only_and_forgets_after_30_days
+    # checks those in the template.
+    (rule,) = client("s3").get_bucket_encryption(Bucket=buckets[0])["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+    # A second deploy finds it active and leaves it be.
+    sent.clear()
+    with pytest.raises(DeployError, match="has no output HubBucketName"):
+        run(target, aws=aws)
+    assert sent == [] and active_rule_set() == "commons-t"
+    assert not [line for line in run.said if line.startswith("mail:")]
+
+
+def test_a_dry_run_says_it_would_activate_the_rule_set_and_does_not(moto: str, run: Run) -> None:
+    target = stage(mail_domain=MAIL_DOMAIN)
+    aws = Aws(REGION)
+    secrets.run(aws, target, "from-the-idp")
+    sent = activations(aws)
+    run(target, dry_run=True, aws=aws)
+    assert "mail: would make receipt rule set commons-t the active one, once the stack has it" in run.said
+    assert run.said[-1] == "dry run: nothing was changed"
+    assert sent == [] and active_rule_set() is None
+
+    make_rule_set(active=True)  # as after a deploy
+    run(target, dry_run=True, aws=aws)
+    assert "mail: receipt rule set commons-t is already active" in run.said
+    assert sent == [] and active_rule_set() == "commons-t"
+
+
+def test_another_active_rule_set_is_never_replaced(moto: str, run: Run) -> None:
+    """SES has one active rule set per region: another application's (or stage's) stays, and the
+    deploy stops before anything is built or changed."""
+    target = stage(mail_domain=MAIL_DOMAIN)
+    aws = Aws(REGION)
+    secrets.run(aws, target, "from-the-idp")
+    make_rule_set("helpdesk", active=True)
+    with pytest.raises(DeployError, match="already receives mail through receipt rule set helpdesk") as refused:
+        run(target, aws=aws)
+    assert "\n" not in str(refused.value) and "nothing was changed" in str(refused.value)
+    assert run.built == 0 and active_rule_set() == "helpdesk"
+    with pytest.raises(ClientError, match="does not exist"):
+        client("cloudformation").describe_stacks(StackName="commons-t")
+
+
+def test_a_stage_without_mail_never_asks_ses(moto: str, run: Run) -> None:
+    aws = Aws(REGION)
+    secrets.run(aws, stage(), "from-the-idp")
+    asked: list[str] = []
+    aws.client("ses").meta.events.register("before-call.ses.*", lambda model, **_: asked.append(model.name))
+    with pytest.raises(DeployError, match="has no output HubBucketName"):
+        run(stage(), aws=aws)
+    assert asked == [] and stack_parameters()["MailDomain"] == ""
+
+
+def test_turning_mail_off_deactivates_the_rule_set_before_the_stack_removes_it(
+    moto: str, run: Run, tmp_path: Path
+) -> None:
+    """CloudFormation can't delete an active rule set. (moto takes a changed setting alone for no
+    change, so the code changes too, as in test_changed_code_and_settings_are_an_update.)"""
+    aws = Aws(REGION)
+    secrets.run(aws, stage(mail_domain=MAIL_DOMAIN), "from-the-idp")
+    make_rule_set()
+    with pytest.raises(DeployError, match="has no output HubBucketName"):
+        run(stage(mail_domain=MAIL_DOMAIN), aws=aws)
+    assert active_rule_set() == "commons-t"
+    run.packaged = changed_code(run.packaged, tmp_path)
+    run(stage(), dry_run=True, aws=aws)
+    assert "mail: would deactivate receipt rule set commons-t before the stack removes it" in run.said
+    assert active_rule_set() == "commons-t"
+
+    sent = activations(aws)
+    with pytest.raises(DeployError, match="has no output HubBucketName"):
+        run(stage(), aws=aws)
+    assert sent == [{}], "no RuleSetName: no rule set is active"
+    assert active_rule_set() is None
+    said = run.said
+    deactivated = said.index("mail: deactivated receipt rule set commons-t; SES no longer receives mail for the stage")
+    assert deactivated < said.index(next(x for x in said if x.startswith("stack commons-t: UPDATE_")))
+    assert stack_parameters()["MailDomain"] == ""
+
+
 # --- publishing the hub ------------------------------------------------------------------------
 
 
@@ -439,14 +616,16 @@ def test_publishing_uploads_what_changed_with_its_headers_and_invalidates_exactl
     root = tmp_path / "hub"
     shutil.copytree(built_hub, root)
     files = publish.local_files(root)
+    assert (root / "directory.json").is_file() and "directory.json" not in files
 
     first = publish.publish(s3, cloudfront, "hub", distribution_id, root)
     assert len(first.plan.uploads) == len(files) and first.plan.deletes == []
+    assert "directory.json" not in publish.remote_keys(s3, "hub"), "the snapshot's private fields stay private"
     assert first.invalidated == ["/*"], "a first publish changes everything"
     page = s3.head_object(Bucket="hub", Key="index.html")
     assert page["ContentType"] == "text/html; charset=utf-8" and page["CacheControl"] == "no-cache"
-    snapshot = s3.head_object(Bucket="hub", Key="directory.json")
-    assert snapshot["ContentType"] == "application/json" and snapshot["CacheControl"] == "no-cache"
+    index = s3.head_object(Bucket="hub", Key="search/people.json")
+    assert index["ContentType"] == "application/json" and index["CacheControl"] == "no-cache"
     bundle = next(key for key in files if key.startswith("assets/javascripts/bundle.") and key.endswith(".js"))
     assert s3.head_object(Bucket="hub", Key=bundle)["CacheControl"] == "public, max-age=31536000, immutable"
     assert s3.get_object(Bucket="hub", Key="index.html")["Body"].read() == (root / "index.html").read_bytes()
@@ -459,12 +638,16 @@ def test_publishing_uploads_what_changed_with_its_headers_and_invalidates_exactl
     (root / person).write_text((root / person).read_text() + "<!-- changed -->")
     (root / "sitemap.xml.gz").unlink()
     s3.put_object(Bucket="hub", Key="stray.html", Body=b"not built")
+    # as a publish from before UNPUBLISHED left it
+    s3.put_object(Bucket="hub", Key="directory.json", Body=(root / "directory.json").read_bytes())
     third = publish.publish(s3, cloudfront, "hub", distribution_id, root)
     assert [f.key for f in third.plan.uploads] == [person]
-    assert third.plan.deletes == ["sitemap.xml.gz", "stray.html"]
-    assert invalidated_paths(distribution_id)[-1] == sorted(["/" + person, "/sitemap.xml.gz", "/stray.html"])
+    assert third.plan.deletes == ["directory.json", "sitemap.xml.gz", "stray.html"]
+    assert invalidated_paths(distribution_id)[-1] == sorted(
+        ["/" + person, "/directory.json", "/sitemap.xml.gz", "/stray.html"]
+    )
     keys = publish.remote_keys(s3, "hub")
-    assert "stray.html" not in keys and "sitemap.xml.gz" not in keys and publish.MANIFEST in keys
+    assert not keys & {"stray.html", "sitemap.xml.gz", "directory.json"} and publish.MANIFEST in keys
 
 
 # --- refusals from the command line --------------------------------------------------------------
@@ -500,6 +683,9 @@ def stages(tmp_path: Path) -> Path:
         )
     )
     (folder / "broken.json").write_text('{"region": "eu-west-1",}')
+    (folder / "nomail.json").write_text(
+        json.dumps({**document, "region": "eu-central-2", "mail_domain": "commons.example.com"})
+    )
     return folder
 
 
@@ -530,6 +716,7 @@ def test_no_credentials_is_one_line(stages: Path, tmp_path: Path) -> None:
         (["deploy", "--stage", "badcert"], "CloudFront only uses certificates from us-east-1"),
         (["deploy"], "STAGE is required: make deploy STAGE=<name>"),
         (["secrets", "--stage", "Bad Name"], "is not a stage name"),
+        (["deploy", "--stage", "nomail"], "mail_domain needs a region where SES receives email, and eu-central-2"),
     ],
 )
 def test_a_bad_stage_is_one_line(moto: str, stages: Path, args: list[str], expected: str) -> None:
@@ -565,6 +752,11 @@ def test_the_guides_first_deploy_commands_run(moto: str, tmp_path: Path) -> None
         "make deploy STAGE=prod DRY_RUN=1",
         "make deploy STAGE=prod",
     ]
+    # moto applies the artifacts bucket's https-only Deny without its condition (the module's
+    # docstring), so the bucket that a first dry run over CloudFormation's inline limit makes (it
+    # says so) is made here first, as `run` makes it; the preview still reads its template from it.
+    artifacts = artifacts_bucket_name(ACCOUNT, REGION)
+    client("s3").create_bucket(Bucket=artifacts, CreateBucketConfiguration={"LocationConstraint": REGION})
     outputs = []
     for line in shown[:2]:
         argv = shlex.split(line.replace("~/commons-client-secret", str(tmp_path / "client-secret")))
@@ -574,6 +766,14 @@ def test_the_guides_first_deploy_commands_run(moto: str, tmp_path: Path) -> None
         outputs.append(result.stdout)
     assert "created secret commons/prod; make deploy STAGE=prod puts it to use" in outputs[0]
     assert "from-the-idp" not in "".join(outputs)
-    assert "stack commons-prod: create, " in outputs[1] and outputs[1].rstrip().endswith("dry run: nothing was changed")
+    assert "stack commons-prod: create, " in outputs[1]
+    assert outputs[1].rstrip().endswith("dry run: nothing was changed")
+    # Over CloudFormation's inline limit, even a preview reads the template from S3.
+    packaged = Packaged(
+        tmp_path / "build" / "deploy" / "template.json", tmp_path / "build" / "deploy" / "deployment.zip"
+    )
+    inline = len(stack_template(packaged, artifacts).body.encode()) <= TEMPLATE_BODY_LIMIT
+    stored = client("s3").list_objects_v2(Bucket=artifacts).get("Contents", [])
+    assert [o["Key"].split("/")[0] for o in stored] == ([] if inline else ["templates"]), "only the template, if any"
     with pytest.raises(ClientError, match="does not exist"):
         boto3.client("cloudformation", region_name="eu-west-1").describe_stacks(StackName="commons-prod")
