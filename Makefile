@@ -16,7 +16,7 @@ export NO_MKDOCS_2_WARNING := 1
 export PYTHONPATH := $(CURDIR)/scripts:$(CURDIR)/functions
 
 .PHONY: dev test lint lint-workflows lint-infra typecheck build validate codeowners import-hr import-backstage bench \
-	chromium clean node package deploy secrets
+	chromium clean node package deploy secrets mail-check
 
 $(STAMP): requirements-dev.txt functions/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,7 +57,13 @@ import-hr: $(STAMP)
 import-backstage: $(STAMP)
 	$(BIN)/python -m hub.importers.backstage $(FILE) --content $(CONTENT) $(ARGS)
 
-# The hub, /auth and /api on http://localhost:$(PORT); the dev identity provider on port $(PORT)+1.
+# What Commons would do with a received message, as JSON; changes nothing (python -m mailcheck --help).
+# make mail-check FILE=message.eml [ARGS="--verdicts fail --dynamodb-endpoint http://127.0.0.1:8002"]
+mail-check: build
+	$(BIN)/python -m mailcheck "$(FILE)" --directory "$(abspath $(OUT))/directory.json" $(ARGS)
+
+# The hub, /auth and /api on http://localhost:$(PORT); the dev identity provider on port $(PORT)+1;
+# SMTP in on localhost:8025, and the mail sent at http://localhost:$(PORT)/_dev/mail.
 dev: build $(NODE_STAMP)
 	$(BIN)/python -m devstack --root $(OUT) --port $(PORT)
 
