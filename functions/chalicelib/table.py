@@ -76,9 +76,18 @@ def storage(method: Callable[P, R]) -> Callable[P, R]:
         try:
             return method(*args, **kwargs)
         except PynamoDBException as exc:
-            raise StorageUnavailableError(f"DynamoDB: {exc.cause_response_code or ''} {exc}") from exc
+            raise StorageUnavailableError(f"DynamoDB: {error_code(exc) or ''} {exc}") from exc
 
     return wrapped
+
+
+def error_code(exc: Exception) -> str | None:
+    """DynamoDB's error code of a PynamoDB error, such as ConditionalCheckFailedException; None
+    when the cause had no answer (a timeout), where PynamoDB's own `cause_response_code` fails."""
+    response = getattr(getattr(exc, "cause", None), "response", None)
+    error = response.get("Error") if isinstance(response, dict) else None
+    code = error.get("Code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def on_request(models: Iterable[Any], listener: Callable[..., None]) -> Callable[[], None]:

@@ -4,7 +4,7 @@ over HTTP. What one promises, the other keeps."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -248,3 +248,148 @@ def test_a_store_that_cannot_reach_its_table_is_unavailable_never_a_library_erro
     ):
         with pytest.raises(StorageUnavailableError):
             attempt()
+
+
+# --- the metrics each write counts (chalicelib.metrics.rules), read back the same from both ---
+
+CLOCK = 1_796_220_000.0  # Wednesday 2026-12-02 12:00 UTC, in 2026-W49: when reactions and marks happen
+WEEKS = ["2026-W48", "2026-W49", "2026-W50"]
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def counted(request: pytest.FixtureRequest, local_dynamodb: str) -> Iterator[PostsStore]:
+    if request.param == "memory":
+        yield MemoryPostsStore(clock=lambda: CLOCK)
+        return
+    settings = PostsSettings(endpoint=local_dynamodb, table=f"metrics-{uuid.uuid4().hex[:10]}")
+    made = DynamoDBPostsStore(settings, clock=lambda: CLOCK)
+    assert made.create_storage() is True
+    yield made
+
+
+def written(when: str, author: str = "jane.doe", parent: Post | None = None, space: str = "platform") -> Post:
+    """A post (or reply) written at `when`, UTC, with a ULID of that time, as the domain makes them."""
+    from datetime import UTC, datetime
+
+    from ulid import ULID
+
+    moment = datetime.fromisoformat(when).replace(tzinfo=UTC)
+    post_id = str(ULID.from_timestamp(moment.timestamp()))
+    at = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return Post(
+        id=post_id,
+        space=space,
+        parent=parent.id if parent else None,
+        thread=parent.id if parent else post_id,
+        author=author,
+        created_at=at,
+        body="x",
+        html="<p>x</p>",
+    )
+
+
+def week(store: PostsStore, scope: str, name: str = "2026-W49") -> dict[str, int]:
+    found = {w.week: w for w in store.metrics().weeks(scope, WEEKS)}
+    return {**found[name].counts, "people": found[name].people}
+
+
+def test_writes_count_posts_replies_answers_reactions_outcomes_and_people(counted: PostsStore) -> None:
+    store = counted
+    post = add(store, written("2026-12-01 09:00:00"))  # Tuesday
+    add(store, written("2026-12-01 10:00:00", parent=post))  # the author's own reply: no answer
+    answer = add(store, written("2026-12-02 08:00:00", "lee.park", parent=post))  # 23 hours: within a day
+    add(store, written("2026-12-02 09:00:00", "omar.haddad", parent=post))  # a second answer: not new
+    assert store.get(post.id).first_answer_at == answer.created_at
+    store.react(post.id, "like", "lee.park", True)
+    store.react(post.id, "like", "omar.haddad", True)
+    store.react(post.id, "like", "lee.park", False)
+    store.mark_outcome(
+        post.id, "platform", "jane.doe", Outcome("jane.doe", "t", "2026-W49"), "2026-W49", any_author=True
+    )
+    expected = {
+        "posts": 1,
+        "replies": 3,
+        "reactions": 1,
+        "outcomes": 1,
+        "answered": 1,
+        "answered_within_a_day": 1,
+        "delay_5": 1,
+        "people": 3,
+    }
+    assert week(store, "ORG") == week(store, "SPACE#platform") == expected
+    assert [w.week for w in store.metrics().weeks("ORG", WEEKS)] == WEEKS  # every week, in order
+    assert week(store, "ORG", "2026-W48") == week(store, "ORG", "2026-W50") == {"people": 0}
+    assert week(store, "SPACE#design") == {"people": 0}
+    quarter = store.metrics().quarter("2026-Q4")["platform"]
+    assert (quarter.count("posts"), quarter.count("outcomes"), quarter.count("answered")) == (1, 1, 1)
+    assert quarter.people == 3 and quarter.unanswered == frozenset()
+    assert quarter.last_post_at == post.created_at
+
+
+def test_unmark_hide_delete_and_restore_adjust_the_counts(counted: PostsStore) -> None:
+    store = counted
+    post = add(store, written("2026-12-01 09:00:00"))
+    waiting = add(store, written("2026-12-01 11:00:00", "lee.park"))
+    add(store, written("2026-12-03 09:00:00", "lee.park", parent=post))  # 48 hours: answered, not in a day
+    mark = Outcome("jane.doe", "t", "2026-W49")
+    store.mark_outcome(post.id, "platform", "jane.doe", mark, "2026-W49", any_author=True)
+    assert store.metrics().quarter("2026-Q4")["platform"].unanswered == {waiting.id}
+    full = {"posts": 2, "replies": 1, "outcomes": 1, "answered": 1, "delay_6": 1, "people": 2}
+    assert week(store, "ORG") == full
+    store.set_hidden(post.id, ["platform"], Hidden("omar.haddad", "spam", "2026-12-03T10:00:00.000Z"))
+    assert week(store, "ORG") == {"posts": 1, "replies": 1, "people": 2}
+    store.set_hidden(post.id, ["platform"], None)
+    assert week(store, "ORG") == full
+    store.mark_outcome(post.id, "platform", "jane.doe", None, "2026-W49", any_author=True)
+    assert week(store, "SPACE#platform").get("outcomes", 0) == 0
+    store.set_hidden(waiting.id, ["platform"], Hidden("omar.haddad", "spam", "2026-12-03T10:00:00.000Z"))
+    assert store.metrics().quarter("2026-Q4")["platform"].unanswered == frozenset()
+    store.delete(post.id, "jane.doe", "2026-12-03T11:00:00.000Z")
+    store.delete(waiting.id, "lee.park", "2026-12-03T11:00:00.000Z")  # hidden already: no change
+    assert week(store, "ORG") == {"replies": 1, "people": 2}
+    store.set_hidden(waiting.id, ["platform"], None)  # restoring a deleted post counts nothing again
+    assert week(store, "ORG") == {"replies": 1, "people": 2}
+
+
+def test_only_the_first_reply_by_someone_else_answers_whatever_the_order(counted: PostsStore) -> None:
+    store = counted
+    post = add(store, written("2026-12-01 09:00:00"))
+    for when, author in (("2026-12-01 09:30:00", "jane.doe"), ("2026-12-01 12:00:00", "lee.park")):
+        add(store, written(when, author, parent=post))
+    add(store, written("2026-12-01 13:00:00", "jane.doe", parent=post))
+    assert store.get(post.id).first_answer_at == "2026-12-01T12:00:00.000Z"
+    assert week(store, "ORG")["answered"] == 1 and week(store, "ORG")["delay_2"] == 1  # 3 hours
+
+
+def test_a_dynamodb_write_costs_one_request_when_the_container_knows_the_post(local_dynamodb: str) -> None:
+    settings = PostsSettings(endpoint=local_dynamodb, table=f"rt-{uuid.uuid4().hex[:10]}")
+    store = DynamoDBPostsStore(settings, clock=lambda: CLOCK)
+    store.create_storage()
+    sent: list[str] = []
+    stop = store.on_request(lambda **kwargs: sent.append(kwargs.get("event_name", "")))
+
+    def cost(action: Callable[[], object]) -> int:
+        before = len(sent)
+        action()
+        return len(sent) - before
+
+    post = written("2026-12-01 09:00:00")
+    assert cost(lambda: add(store, post)) == 1
+    assert cost(lambda: add(store, written("2026-12-01 10:00:00", "lee.park", parent=post))) == 1  # the answer
+    assert cost(lambda: add(store, written("2026-12-01 11:00:00", "lee.park", parent=post))) == 1
+    assert cost(lambda: store.react(post.id, "like", "lee.park", True)) == 1
+    mark = Outcome("jane.doe", "t", "2026-W49")
+    assert cost(lambda: store.mark_outcome(post.id, "platform", "jane.doe", mark, "2026-W49", any_author=True)) == 1
+    assert cost(lambda: store.set_hidden(post.id, ["platform"], Hidden("jane.doe", "x", "t"))) == 1
+    # Another container, which never saw these posts: its assumption is checked, then learnt.
+    other = DynamoDBPostsStore(settings, clock=lambda: CLOCK)  # the same table, so the same client
+    fresh = add(store, written("2026-12-01 12:00:00"))
+    assert cost(lambda: add(other, written("2026-12-01 13:00:00", "lee.park", parent=fresh))) == 2  # guessed wrong
+    assert cost(lambda: add(other, written("2026-12-01 14:00:00", "omar.haddad", parent=fresh))) == 1
+    assert store.get(fresh.id).first_answer_at == "2026-12-01T13:00:00.000Z"
+    assert cost(lambda: store.set_hidden(post.id, ["platform"], None)) == 1
+    assert cost(lambda: other.react(post.id, "like", "omar.haddad", True)) == 2  # one read, one write
+    # The first container's picture of `post` is stale now (a reaction it did not see): still right.
+    assert store.react(post.id, "thanks", "lee.park", True).reaction_count("like") == 2
+    assert week(store, "ORG")["answered"] == 2
+    stop()

@@ -322,6 +322,7 @@ def test_iam_allows_no_wildcard_action_or_resource(template: dict[str, Any]) -> 
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",  # a transaction's ConditionCheck (a reaction on a reply)
         "dynamodb:Query",
         "secretsmanager:GetSecretValue",
         "logs:CreateLogStream",

@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any, cast
 
 from chalicelib.mail.persistence.base import DIGESTS, Digest, MailStore, Preferences, Suppression, SuppressionReason
-from chalicelib.table import Location, on_request, storage
+from chalicelib.table import Location, error_code, on_request, storage
 
 
 class DynamoDBMailStore(MailStore):
@@ -107,7 +107,7 @@ class DynamoDBMailStore(MailStore):
         try:
             item.save(condition=models.AnswerItem.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

@@ -14,8 +14,10 @@ Indexes, each with sort key `id` (so newest first is a backwards Query) and ever
   author_feed  author_feed = <handle>  one person's top-level posts
   thread       thread = <root id>      a post and its replies
 
-Reactions live on the post item: per kind a count and the set of handles, changed together by one
-conditional UpdateItem (see `reactions`).
+Reactions live on the post item: per kind a count and the set of handles, changed together, with
+`rv` (the reaction version) one more each time (see `reactions`). `first_answer_at` is set by the
+reply that answers the post. The metrics' items are documented in
+chalicelib/metrics/persistence/_dynamodb_models.py.
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ class PostItem(TableItem):
     mentions = ListAttribute(of=UnicodeAttribute, default=list)
     reply_count = NumberAttribute(default=0)
     outcome = OutcomeMark(null=True)  # type: ignore[no-untyped-call]
+    first_answer_at = UnicodeAttribute(null=True)
+    reaction_version = NumberAttribute(default=0, attr_name="rv")
     like_count = NumberAttribute(default=0)
     like_by = UnicodeSetAttribute(null=True)
     celebrate_count = NumberAttribute(default=0)

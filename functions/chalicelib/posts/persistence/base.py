@@ -4,7 +4,8 @@
 `memory.MemoryPostsStore` keeps the same promises in a dict, for tests and examples. The same
 contract tests run against both (tests/integration/test_persistence_contract.py).
 
-Every write is one atomic step with a condition. When the condition fails, the store raises
+Every write is one atomic step with a condition, and changes the metrics it counts
+(`chalicelib.metrics.rules`) in the same step. When the condition fails, the store raises
 `WriteRefusedError` and changes nothing; the domain then reads, to say why. Storage that fails for
 any other reason raises `StorageUnavailableError` (a 503), never a library's own exception.
 """
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from chalicelib.errors import ConflictError, StorageUnavailableError
+from chalicelib.metrics import rules
+from chalicelib.metrics.persistence.base import MetricsStore
 
 KINDS = ("like", "celebrate", "thanks", "insightful")
 FeedKind = Literal["space", "org", "author"]
@@ -76,6 +79,9 @@ class Post:
     reactions: Mapping[str, frozenset[str]] = field(default_factory=dict)  # kind -> who reacted
     # kind -> how many: stored beside the set and changed with it, so the two always agree.
     counts: Mapping[str, int] = field(default_factory=dict)
+    # One more on every reaction change: a write that names it knows every count and set exactly.
+    reaction_version: int = 0
+    first_answer_at: str | None = None  # when the first reply by someone other than the author came
 
     def reaction_count(self, kind: str) -> int:
         return self.counts.get(kind, 0)
@@ -87,6 +93,17 @@ class Post:
     def open(self) -> bool:
         """Takes replies, reactions and outcome marks."""
         return not self.deleted and self.hidden is None
+
+    def presence(self) -> rules.Presence:
+        """The facts the metrics count this post by."""
+        return rules.Presence(
+            id=self.id,
+            space=self.space,
+            top_level=self.parent is None,
+            open=self.open,
+            outcome_week=self.outcome.week if self.outcome is not None else None,
+            first_answer_at=self.first_answer_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -157,6 +174,10 @@ class PostsStore(ABC):
     def all_outcome_counts(self) -> tuple[Counts, dict[str, Counts]]:
         """The organisation's counts and every space's."""
 
+    @abstractmethod
+    def metrics(self) -> MetricsStore:
+        """The reader of the metrics this store counts in its writes (`chalicelib.metrics.rules`)."""
+
     # --- writes ---
 
     @abstractmethod
@@ -164,6 +185,10 @@ class PostsStore(ABC):
         """Store a new post or reply, its idempotency record and the author's rate count, all or
         nothing. A reply also counts one more reply on its parent, which must be a top-level,
         open post in the reply's space.
+
+        A reply by someone other than the parent's author, to a parent with no answer yet, is its
+        answer: the parent's `first_answer_at` is set, in the same write. Every create counts in
+        the metrics, in the same write.
 
         Raises IdempotencyKeyTakenError, RateLimitedError, ParentRefusedError, or
         WriteConflictError (try again), checked in that order."""

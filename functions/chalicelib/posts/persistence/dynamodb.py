@@ -2,18 +2,34 @@
 transaction, and every translation of a storage failure into a domain error is here, once.
 
 The key schema is documented in `_dynamodb_models`. Each write is one request: a conditional
-UpdateItem (edit, delete, hide, react) or one TransactWrite (create, outcome marks). PynamoDB and
+UpdateItem (edit) or one TransactWrite (create, react, delete, hide, outcome marks), which also
+changes the metrics' counters (`chalicelib.metrics.rules`) with no condition on them. PynamoDB and
 botocore are imported on first use, so `import app` stays cheap.
+
+What a write must know of the post before it can count (a reply: whether it is its parent's first
+answer; a reaction: the counts to answer with; delete and hide: what the post counted) comes from
+`Known`, the posts this container last read or wrote. Nothing it holds is trusted: the write names
+what it assumed in its condition (the reaction version, the post's version, its answer), and when
+that no longer holds DynamoDB cancels it and hands back the item as it is
+(ReturnValuesOnConditionCheckFailure = ALL_OLD), so the next attempt knows, with no read. A post
+this container has not seen costs one consistent read first (a reaction, delete or hide), or, for
+a reply that turns out to be the first answer, one cancelled attempt.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
 from chalicelib.errors import RateLimitedError, StorageUnavailableError, UnknownPostError
+from chalicelib.metrics import rules
+from chalicelib.metrics.persistence.base import MetricsStore
 from chalicelib.posts.config import PostsSettings
 from chalicelib.posts.persistence.base import (
     KINDS,
@@ -32,13 +48,45 @@ from chalicelib.posts.persistence.base import (
     WriteConflictError,
     WriteRefusedError,
 )
-from chalicelib.table import on_request, storage
+from chalicelib.table import Location, error_code, on_request, storage
 
 CONDITION_FAILED = "ConditionalCheckFailed"
 CONFLICT = "TransactionConflict"
 OUTCOMES_PK = "OUTCOMES"
 ORG_SK = "ORG"
 INDEXES: dict[FeedKind, str] = {"space": "space_index", "org": "org_index", "author": "author_index"}
+ALL_OLD = "ALL_OLD"
+ATTEMPTS = 6  # a write whose assumption went stale learns the item and goes again, this often
+KNOWN_POSTS = 2_000  # at most ~5 KB of Markdown and HTML each: about 20 MB at worst
+
+
+class Known:
+    """The posts this container last read or wrote, newest kept (an LRU, bounded): a guess that
+    every write checks in its condition, never a source of truth."""
+
+    def __init__(self, size: int = KNOWN_POSTS) -> None:
+        self._lock = threading.Lock()
+        self._posts: OrderedDict[str, Post] = OrderedDict()
+        self._size = size
+
+    def get(self, post_id: str) -> Post | None:
+        with self._lock:
+            post = self._posts.get(post_id)
+            if post is not None:
+                self._posts.move_to_end(post_id)
+            return post
+
+    def put(self, post: Post) -> Post:
+        with self._lock:
+            self._posts[post.id] = post
+            self._posts.move_to_end(post.id)
+            while len(self._posts) > self._size:
+                self._posts.popitem(last=False)
+        return post
+
+    def forget(self, post_id: str) -> None:
+        with self._lock:
+            self._posts.pop(post_id, None)
 
 
 def _time(epoch: float) -> datetime:
@@ -46,8 +94,10 @@ def _time(epoch: float) -> datetime:
 
 
 class DynamoDBPostsStore(PostsStore):
-    def __init__(self, settings: PostsSettings) -> None:
+    def __init__(self, settings: PostsSettings, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self.known = Known()
+        self._clock = clock  # when a reaction or an outcome mark happened, for its week
 
     def models(self) -> ModuleType:
         """The PynamoDB models, pointed at this store's table."""
@@ -65,13 +115,17 @@ class DynamoDBPostsStore(PostsStore):
         try:
             item = models.PostItem.get(*models.post_key(post_id), consistent_read=True)
         except models.PostItem.DoesNotExist as exc:
+            self.known.forget(post_id)
             raise UnknownPostError(f"no post {post_id}") from exc
-        return _post(item)
+        return self.known.put(_post(item))
 
     @storage
     def thread(self, root_id: str, limit: int) -> list[Post]:
         index = self.models().PostItem.thread_index
-        return sorted((_post(item) for item in index.query(root_id, limit=limit, page_size=limit)), key=lambda p: p.id)
+        return sorted(
+            (self.known.put(_post(item)) for item in index.query(root_id, limit=limit, page_size=limit)),
+            key=lambda p: p.id,
+        )
 
     @storage
     def feed(self, kind: FeedKind, key: str, start: Position | None, limit: int) -> tuple[list[Post], Position | None]:
@@ -82,7 +136,7 @@ class DynamoDBPostsStore(PostsStore):
         results = index.query(
             hash_key, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=begin
         )
-        posts = [_post(item) for item in results]
+        posts = [self.known.put(_post(item)) for item in results]
         last = results.last_evaluated_key if len(posts) >= limit else None
         return posts, ({name: value["S"] for name, value in last.items()} if last else None)
 
@@ -114,53 +168,95 @@ class DynamoDBPostsStore(PostsStore):
                 spaces[counter.sk.removeprefix("SPACE#")] = _counts(counter)
         return org, spaces
 
+    def metrics(self) -> MetricsStore:
+        from chalicelib.metrics.persistence.dynamodb import DynamoDBMetricsStore
+
+        return DynamoDBMetricsStore(Location(self.settings.table, self.settings.region, self.settings.endpoint))
+
     # --- writes ---
 
     @storage
     def create(self, post: Post, record: IdempotencyRecord, rate: RateCount) -> None:
-        """One TransactWrite: [post, idempotency record] put, then [parent, rate count] updated."""
+        """One TransactWrite: [post, idempotency record] put, then [parent, rate count] updated,
+        then the metrics' counters. A reply's parent is updated under an assumption about its
+        answer (see `_answer_condition`); when that is stale, the cancelled write hands the parent
+        back and the next attempt knows it."""
         from pynamodb.exceptions import TransactWriteError
-        from pynamodb.transactions import TransactWrite
 
         models = self.models()
+        now = rules.created(post.id)
+        parent = self.known.get(post.parent) if post.parent is not None else None
+        for _ in range(ATTEMPTS):
+            answer = parent is not None and rules.is_answer(
+                parent.author, parent.first_answer_at is not None, post.author
+            )
+            tally = rules.posted(post.presence(), post.author, now)
+            if post.parent is not None:
+                tally.merge(rules.replied(post.parent, post.space, answer=answer, now=rules.parse_iso(post.created_at)))
+            try:
+                self._create(models, post, record, rate, tally, answer)
+            except TransactWriteError as exc:
+                codes = _cancellation_codes(exc)
+                if not codes:
+                    raise StorageUnavailableError(f"create failed: {error_code(exc)}: {exc}") from exc
+                rate_at = 3 if post.parent is not None else 2
+                if codes[1] in (CONDITION_FAILED, CONFLICT):
+                    raise IdempotencyKeyTakenError(f"{record.author} used key {record.key} ({codes[1]})") from exc
+                if codes[rate_at] == CONDITION_FAILED:
+                    raise RateLimitedError(f"{rate.author} created too many posts this minute") from exc
+                if post.parent is not None and codes[2] == CONDITION_FAILED:
+                    found = _returned(models, exc, 2)
+                    if found is None or found.parent is not None or not found.open or found.space != post.space:
+                        raise ParentRefusedError(f"{post.parent} cannot take a reply in {post.space}") from exc
+                    parent = self.known.put(found)  # the answer was assumed wrongly: now it is known
+                    continue
+                if CONFLICT in codes or codes[0] == CONDITION_FAILED:
+                    raise WriteConflictError(f"create of {post.id} conflicted: {codes}") from exc
+                raise StorageUnavailableError(f"create cancelled: {codes}") from exc
+            self.known.put(post)
+            if parent is not None:
+                first = post.created_at if answer else parent.first_answer_at
+                self.known.put(replace(parent, reply_count=parent.reply_count + 1, first_answer_at=first))
+            return
+        raise WriteConflictError(f"the parent of {post.id} kept changing")
+
+    def _create(
+        self, models: ModuleType, post: Post, record: IdempotencyRecord, rate: RateCount, tally: Any, answer: bool
+    ) -> None:
+        from pynamodb.transactions import TransactWrite
+
         Posts, IdempotencyItem, RateItem = models.PostItem, models.IdempotencyItem, models.RateItem
-        try:
-            with TransactWrite(connection=Posts._get_connection().connection) as transaction:
-                transaction.save(_item(models, post), condition=Posts.pk.does_not_exist())
-                transaction.save(
-                    IdempotencyItem(
-                        f"IDEM#{record.author}#{record.key}",
-                        "IDEM",
-                        post_id=record.post_id,
-                        fingerprint=record.fingerprint,
-                        expires_at=_time(record.expires_at),
-                    ),
-                    condition=IdempotencyItem.pk.does_not_exist(),
-                )
-                if post.parent is not None:
-                    transaction.update(
-                        Posts(*models.post_key(post.parent)),
-                        actions=[Posts.reply_count.add(1)],
-                        condition=_open(Posts) & (Posts.space == post.space) & Posts.parent.does_not_exist(),
-                    )
+        with TransactWrite(connection=Posts._get_connection().connection) as transaction:
+            transaction.save(_item(models, post), condition=Posts.pk.does_not_exist())
+            transaction.save(
+                IdempotencyItem(
+                    f"IDEM#{record.author}#{record.key}",
+                    "IDEM",
+                    post_id=record.post_id,
+                    fingerprint=record.fingerprint,
+                    expires_at=_time(record.expires_at),
+                ),
+                condition=IdempotencyItem.pk.does_not_exist(),
+            )
+            if post.parent is not None:
+                actions = [Posts.reply_count.add(1)]
+                if answer:
+                    actions.append(Posts.first_answer_at.set(post.created_at))
                 transaction.update(
-                    RateItem(f"RATE#{rate.author}", rate.minute),
-                    actions=[RateItem.posts.add(1), RateItem.expires_at.set(_time(rate.expires_at))],
-                    condition=RateItem.posts.does_not_exist() | (RateItem.posts < rate.limit),
+                    Posts(*models.post_key(post.parent)),
+                    actions=actions,
+                    condition=_open(Posts)
+                    & (Posts.space == post.space)
+                    & Posts.parent.does_not_exist()
+                    & _answer_condition(Posts, post.author, answer),
+                    return_values=ALL_OLD,
                 )
-        except TransactWriteError as exc:
-            codes = _cancellation_codes(exc)
-            if not codes:
-                raise StorageUnavailableError(f"create failed: {exc.cause_response_code}: {exc}") from exc
-            if codes[1] in (CONDITION_FAILED, CONFLICT):
-                raise IdempotencyKeyTakenError(f"{record.author} used key {record.key} ({codes[1]})") from exc
-            if codes[-1] == CONDITION_FAILED:
-                raise RateLimitedError(f"{rate.author} created too many posts this minute") from exc
-            if post.parent is not None and codes[2] == CONDITION_FAILED:
-                raise ParentRefusedError(f"{post.parent} cannot take a reply in {post.space}") from exc
-            if CONFLICT in codes or codes[0] == CONDITION_FAILED:
-                raise WriteConflictError(f"create of {post.id} conflicted: {codes}") from exc
-            raise StorageUnavailableError(f"create cancelled: {codes}") from exc
+            transaction.update(
+                RateItem(f"RATE#{rate.author}", rate.minute),
+                actions=[RateItem.posts.add(1), RateItem.expires_at.set(_time(rate.expires_at))],
+                condition=RateItem.posts.does_not_exist() | (RateItem.posts < rate.limit),
+            )
+            _count(transaction, tally)
 
     @storage
     def edit(self, post_id: str, author: str, version: int, change: Edit) -> Post:
@@ -173,7 +269,7 @@ class DynamoDBPostsStore(PostsStore):
             Posts.version.add(1),
         ]
         condition = Posts.pk.exists() & (Posts.author == author) & (Posts.version == version) & _undeleted(Posts)
-        return self._update(post_id, actions, condition)
+        return self.known.put(self._update(post_id, actions, condition))
 
     @storage
     def delete(self, post_id: str, author: str, at: str) -> Post:
@@ -186,7 +282,13 @@ class DynamoDBPostsStore(PostsStore):
             Posts.edited_at.set(at),
             Posts.version.add(1),
         ]
-        return self._update(post_id, actions, Posts.pk.exists() & (Posts.author == author) & _undeleted(Posts))
+
+        def after(post: Post) -> Post | None:
+            if post.author != author or post.deleted:
+                return None
+            return replace(post, deleted=True, body="", html="", mentions=(), edited_at=at, version=post.version + 1)
+
+        return self._pinned(post_id, actions, Posts.pk.exists() & (Posts.author == author) & _undeleted(Posts), after)
 
     @storage
     def set_hidden(self, post_id: str, spaces: Sequence[str], hidden: Hidden | None) -> Post:
@@ -196,56 +298,161 @@ class DynamoDBPostsStore(PostsStore):
             action = Posts.hidden.remove()
         else:
             action = Posts.hidden.set(models.HiddenMark(by=hidden.by, reason=hidden.reason, at=hidden.at))
-        # No read first: the condition names the spaces this person stewards.
-        return self._update(post_id, [action], Posts.pk.exists() & Posts.space.is_in(*spaces))
 
-    @storage
-    def react(self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None) -> Post:
-        models = self.models()
-        Posts = models.PostItem
-        count: Any = getattr(Posts, f"{kind}_count")
-        by: Any = getattr(Posts, f"{kind}_by")
-        if on:
-            actions = [count.add(1), by.add({handle})]
-            condition = _open(Posts) & ~by.contains(handle)
-        else:
-            actions = [count.add(-1), by.delete({handle})]
-            condition = Posts.pk.exists() & by.contains(handle)
-        if under is None:
-            # A top-level post, as nearly every reaction is: one UpdateItem that answers the counts.
-            return self._update(post_id, actions, condition & Posts.parent.does_not_exist())
-        return self._react_under(models, post_id, under, actions, condition)
+        def after(post: Post) -> Post | None:
+            return replace(post, hidden=hidden) if post.space in spaces else None
 
-    def _react_under(self, models: ModuleType, post_id: str, under: str, actions: list[Any], condition: Any) -> Post:
-        """A reply: its parent must not be hidden, checked in the same transaction; a read after it
-        answers the counts (a transaction returns none)."""
+        # No read first when this container knows the post: the condition names the spaces this
+        # person stewards, and what the post was, for its counts.
+        return self._pinned(post_id, [action], Posts.pk.exists() & Posts.space.is_in(*spaces), after)
+
+    def _pinned(self, post_id: str, actions: list[Any], condition: Any, after: Callable[[Post], Post | None]) -> Post:
+        """One TransactWrite of the post, assuming it is as `Known` holds it (every field its
+        counts or its answer depend on, named in the condition), and of its counts' change."""
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
+        models = self.models()
         Posts = models.PostItem
-        parent_pk, parent_sk = models.post_key(under)
+        known = self._known_or_read(post_id)
+        for _ in range(ATTEMPTS):
+            changed = after(known)
+            if changed is None:
+                raise WriteRefusedError(f"the condition on {post_id} did not hold")
+            tally = rules.change(known.presence(), changed.presence())
+            try:
+                with TransactWrite(connection=Posts._get_connection().connection) as transaction:
+                    transaction.update(
+                        Posts(*models.post_key(post_id)),
+                        actions=actions,
+                        condition=condition & _as_known(Posts, known),
+                        return_values=ALL_OLD,
+                    )
+                    _count(transaction, tally)
+            except TransactWriteError as exc:
+                codes = _cancellation_codes(exc)
+                if codes and codes[0] == CONDITION_FAILED:
+                    found = _returned(models, exc, 0)
+                    if found is None:
+                        self.known.forget(post_id)
+                        raise WriteRefusedError(f"no post {post_id}") from exc
+                    known = self.known.put(found)
+                    continue
+                if CONFLICT in codes:
+                    continue
+                raise StorageUnavailableError(f"write of {post_id} failed: {error_code(exc)}: {exc}") from exc
+            return self.known.put(changed)
+        raise WriteConflictError(f"{post_id} kept changing")
+
+    def _known_or_read(self, post_id: str) -> Post:
+        known = self.known.get(post_id)
+        if known is not None:
+            return known
         try:
-            with TransactWrite(connection=Posts._get_connection().connection) as transaction:
+            return self.get(post_id)
+        except UnknownPostError as exc:
+            raise WriteRefusedError(f"no post {post_id}") from exc
+
+    @storage
+    def react(self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None) -> Post:
+        """One TransactWrite that assumes the reaction version `Known` holds, so the counts it
+        answers are exact: [parent not hidden, for a reply] checked, then the post and the counts
+        updated (or, when the reaction is already so, only the post's version checked).
+
+        When other reactions got there first (the version moved on), assuming again would race
+        them again: the next attempt assumes nothing but the reaction itself (not there yet to
+        add, there to take away), as ADD and DELETE commute, and a consistent read answers the
+        counts. So a busy post costs up to three requests, never a refusal."""
+        from pynamodb.exceptions import TransactWriteError
+
+        models = self.models()
+        known: Post | None = self._known_or_read(post_id)
+        for attempt in range(ATTEMPTS):
+            if known is not None and known.parent != under:
+                raise WriteRefusedError(f"{post_id} is not a reply under {under}")  # a fact that never changes
+            try:
+                changed = self._react_once(models, post_id, kind, handle, on, under, known)
+            except TransactWriteError as exc:
+                codes = _cancellation_codes(exc)
+                at = 1 if under is not None else 0
+                if under is not None and codes and codes[0] == CONDITION_FAILED:
+                    raise WriteRefusedError(f"reaction on {post_id} under hidden {under}") from exc
+                if len(codes) > at and codes[at] == CONDITION_FAILED:
+                    if known is None:
+                        raise WriteRefusedError(f"{handle}'s {kind} on {post_id} is already so, or closed") from exc
+                    found = _returned(models, exc, at) or self.get(post_id)  # a condition check hands none back
+                    raced = found.reaction_version != known.reaction_version
+                    known = None if raced else self.known.put(found)
+                    continue
+                if CONFLICT in codes:
+                    time.sleep(0.01 * (attempt + 1))
+                    continue
+                raise StorageUnavailableError(f"reaction on {post_id} failed: {error_code(exc)}") from exc
+            if known is None:
+                return self.get(post_id)
+            if changed is None or changed is known:
+                if changed is None:
+                    raise WriteRefusedError(f"{post_id} is deleted or hidden")
+                raise WriteRefusedError(f"{handle}'s {kind} on {post_id} is already {'on' if on else 'off'}")
+            return self.known.put(changed)
+        raise WriteConflictError(f"reactions on {post_id} kept changing")
+
+    def _react_once(
+        self, models: ModuleType, post_id: str, kind: str, handle: str, on: bool, under: str | None, known: Post | None
+    ) -> Post | None:
+        """One attempt: assuming `known` (None: nothing), what the post is afterwards (None:
+        refused as closed; `known` itself: already so, nothing written)."""
+        from pynamodb.transactions import TransactWrite
+
+        Posts = models.PostItem
+        count: Any = getattr(Posts, f"{kind}_count")
+        by: Any = getattr(Posts, f"{kind}_by")
+        changed: Post | None = None
+        if known is not None:
+            who = known.reactors(kind)
+            if (handle in who) == on:
+                changed = known
+            elif not on or known.open:
+                changed = replace(
+                    known,
+                    reactions={**known.reactions, kind: who | {handle} if on else who - {handle}},
+                    counts={**known.counts, kind: known.reaction_count(kind) + (1 if on else -1)},
+                    reaction_version=known.reaction_version + 1,
+                )
+        pk, sk = models.post_key(post_id)
+        with TransactWrite(connection=Posts._get_connection().connection) as transaction:
+            if under is not None:
+                parent_pk, parent_sk = models.post_key(under)
                 transaction.condition_check(
                     Posts, parent_pk, parent_sk, condition=Posts.pk.exists() & Posts.hidden.does_not_exist()
                 )
-                transaction.update(
-                    Posts(*models.post_key(post_id)), actions=actions, condition=condition & (Posts.parent == under)
-                )
-        except TransactWriteError as exc:
-            codes = _cancellation_codes(exc)
-            if CONDITION_FAILED in codes:
-                raise WriteRefusedError(f"reaction on {post_id} under {under} refused: {codes}") from exc
-            if CONFLICT in codes:
-                raise WriteConflictError(f"reaction on {post_id} conflicted") from exc
-            raise
-        return self.get(post_id)
+            if known is not None and (changed is None or changed is known):
+                pinned = Posts.pk.exists() & _reactions_as_known(Posts, known) & _open_as_known(Posts, known)
+                transaction.condition_check(Posts, pk, sk, condition=pinned)
+                return changed
+            condition = _open(Posts) & ~by.contains(handle) if on else Posts.pk.exists() & by.contains(handle)
+            if known is not None:
+                condition = condition & _reactions_as_known(Posts, known)
+            step = 1 if on else -1
+            actions = [count.add(step), by.add({handle}) if on else by.delete({handle}), Posts.reaction_version.add(1)]
+            parent_condition = Posts.parent == under if under is not None else Posts.parent.does_not_exist()
+            transaction.update(
+                Posts(pk, sk), actions=actions, condition=condition & parent_condition, return_values=ALL_OLD
+            )
+            space = known.space if known is not None else self._space_of(post_id)
+            _count(transaction, rules.reacted(space, handle, on, self._clock()))
+        return changed
+
+    def _space_of(self, post_id: str) -> str:
+        known = self.known.get(post_id)  # the space never changes, so any picture of the post will do
+        return known.space if known is not None else self.get(post_id).space
 
     @storage
     def mark_outcome(
         self, post_id: str, space: str, by: str, outcome: Outcome | None, week: str, *, any_author: bool
     ) -> None:
-        """One TransactWrite: the post's mark, and the space's and the organisation's counts."""
+        """One TransactWrite: the post's mark, the space's and the organisation's outcome counts,
+        and the metrics' counters."""
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
@@ -261,6 +468,7 @@ class DynamoDBPostsStore(PostsStore):
             condition = condition & (Posts.outcome.week == week)
             post_action = Posts.outcome.remove()
         step = 1 if outcome is not None else -1
+        tally = rules.marking(post_id, space, week, outcome is not None).merge(rules.marked(space, by, self._clock()))
         try:
             with TransactWrite(connection=Posts._get_connection().connection) as transaction:
                 transaction.update(Posts(*models.post_key(post_id)), actions=[post_action], condition=condition)
@@ -269,13 +477,17 @@ class DynamoDBPostsStore(PostsStore):
                         OutcomeCounter(OUTCOMES_PK, sort_key),
                         actions=[OutcomeCounter.total.add(step), models.week_attribute(week).add(step)],
                     )
+                _count(transaction, tally)
         except TransactWriteError as exc:
             codes = _cancellation_codes(exc)
             if codes and codes[0] == CONDITION_FAILED:
                 raise WriteRefusedError(f"outcome of {post_id} refused") from exc
             if CONFLICT in codes:
                 raise WriteConflictError(f"outcome of {post_id} conflicted") from exc
-            raise StorageUnavailableError(f"outcome write failed: {exc.cause_response_code}: {exc}") from exc
+            raise StorageUnavailableError(f"outcome write failed: {error_code(exc)}: {exc}") from exc
+        known = self.known.get(post_id)
+        if known is not None:
+            self.known.put(replace(known, outcome=outcome))
 
     def _update(self, post_id: str, actions: list[Any], condition: Any) -> Post:
         """One conditional UpdateItem that answers the post as it now is."""
@@ -286,7 +498,7 @@ class DynamoDBPostsStore(PostsStore):
         try:
             item.update(actions=actions, condition=condition)
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 raise WriteRefusedError(f"the condition on {post_id} did not hold") from exc
             raise
         return _post(item)
@@ -299,7 +511,10 @@ class DynamoDBPostsStore(PostsStore):
         return created
 
     def on_request(self, listener: Callable[..., None]) -> Callable[[], None]:
-        return on_request(self.models().MODELS, listener)
+        """Every request of this store, the metrics it counts and reads included."""
+        from chalicelib.metrics.persistence import _dynamodb_models as metrics_models
+
+        return on_request([*self.models().MODELS, *metrics_models.MODELS], listener)
 
 
 # --- conditions and conversions ---
@@ -311,6 +526,59 @@ def _undeleted(Posts: Any) -> Any:
 
 def _open(Posts: Any) -> Any:
     return Posts.pk.exists() & _undeleted(Posts) & Posts.hidden.does_not_exist()
+
+
+def _answer_condition(Posts: Any, replier: str, answer: bool) -> Any:
+    """What a reply assumes of its parent: that it is the first answer (someone else's post, not
+    answered yet) or that it is not (the replier's own post, or answered already). Exactly one holds."""
+    if answer:
+        return (Posts.author != replier) & Posts.first_answer_at.does_not_exist()
+    return (Posts.author == replier) | Posts.first_answer_at.exists()
+
+
+def _version_is(attribute: Any, value: int) -> Any:
+    # Posts written before the attribute existed have none: that is version 0.
+    return attribute.does_not_exist() | (attribute == value) if value == 0 else attribute == value
+
+
+def _reactions_as_known(Posts: Any, known: Post) -> Any:
+    return _version_is(Posts.reaction_version, known.reaction_version)
+
+
+def _open_as_known(Posts: Any, known: Post) -> Any:
+    deleted = Posts.deleted == True if known.deleted else _undeleted(Posts)  # noqa: E712
+    hidden = Posts.hidden.at == known.hidden.at if known.hidden is not None else Posts.hidden.does_not_exist()
+    return deleted & hidden
+
+
+def _as_known(Posts: Any, known: Post) -> Any:
+    """The post is exactly as known: every field a delete's or a hide's answer and counts show."""
+    outcome = Posts.outcome.week == known.outcome.week if known.outcome is not None else Posts.outcome.does_not_exist()
+    answered = Posts.first_answer_at.exists() if known.first_answer_at else Posts.first_answer_at.does_not_exist()
+    return (
+        (Posts.version == known.version)
+        & (Posts.reply_count == known.reply_count)
+        & _reactions_as_known(Posts, known)
+        & _open_as_known(Posts, known)
+        & outcome
+        & answered
+    )
+
+
+def _count(transaction: Any, tally: rules.Tally) -> None:
+    """The tally's updates, with no condition: counting never refuses a write."""
+    from chalicelib.metrics.persistence._dynamodb_models import updates
+
+    for item, actions in updates(tally):
+        transaction.update(item, actions=actions)
+
+
+def _returned(models: ModuleType, error: Any, index: int) -> Post | None:
+    """The item a cancelled transaction handed back for its `index`th step (ALL_OLD), if any."""
+    reasons = error.cancellation_reasons
+    reason = reasons[index] if index < len(reasons) else None
+    raw = getattr(reason, "raw_item", None) if reason is not None else None
+    return _post(models.PostItem.from_raw_data(raw)) if raw else None
 
 
 def _cancellation_codes(error: Any) -> list[str | None]:
@@ -339,6 +607,8 @@ def _post(item: Any) -> Post:
         outcome=Outcome(outcome.by, outcome.at, outcome.week) if outcome is not None else None,
         reactions={kind: frozenset(getattr(item, f"{kind}_by") or ()) for kind in KINDS},
         counts={kind: int(getattr(item, f"{kind}_count") or 0) for kind in KINDS},
+        reaction_version=int(item.reaction_version or 0),
+        first_answer_at=item.first_answer_at,
     )
 
 
@@ -356,6 +626,8 @@ def _item(models: ModuleType, post: Post) -> Any:
         body=post.body,
         html=post.html,
         mentions=list(post.mentions),
+        first_answer_at=post.first_answer_at,
+        reaction_version=post.reaction_version,
         space_feed=post.space if top_level else None,
         org_feed=models.ORG_FEED if top_level else None,
         author_feed=post.author if top_level else None,

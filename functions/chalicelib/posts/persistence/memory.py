@@ -5,10 +5,14 @@ DynamoDB condition or transaction does."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from chalicelib.errors import RateLimitedError, UnknownPostError
+from chalicelib.metrics import rules
+from chalicelib.metrics.persistence.base import MetricsStore
+from chalicelib.metrics.persistence.memory import MemoryMetricsStore, MetricsLedger
 from chalicelib.posts.persistence.base import (
     Counts,
     Edit,
@@ -28,7 +32,9 @@ from chalicelib.posts.persistence.base import (
 
 
 class MemoryPostsStore(PostsStore):
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock  # when a reaction or an outcome mark happened, for its week
+        self._ledger = MetricsLedger()
         self._lock = threading.Lock()
         self._posts: dict[str, Post] = {}
         self._keys: dict[tuple[str, str], IdempotencyRecord] = {}
@@ -79,6 +85,9 @@ class MemoryPostsStore(PostsStore):
         counts = self._counts.get(name, {})
         return Counts(counts.get("total", 0), {w: n for w, n in counts.items() if w != "total" and n})
 
+    def metrics(self) -> MetricsStore:
+        return MemoryMetricsStore(self._ledger)
+
     # --- writes ---
 
     def create(self, post: Post, record: IdempotencyRecord, rate: RateCount) -> None:
@@ -94,17 +103,28 @@ class MemoryPostsStore(PostsStore):
                 raise ParentRefusedError(f"{post.parent} cannot take a reply in {post.space}")
             if post.id in self._posts:
                 raise WriteConflictError(f"post id {post.id} is taken")
+            now = rules.created(post.id)
+            tally = rules.posted(post.presence(), post.author, now)
             self._posts[post.id] = post
             self._keys[(record.author, record.key)] = record
             self._rates[(rate.author, rate.minute)] = self._rates.get((rate.author, rate.minute), 0) + 1
             if parent is not None:
-                self._posts[parent.id] = replace(parent, reply_count=parent.reply_count + 1)
+                answer = rules.is_answer(parent.author, parent.first_answer_at is not None, post.author)
+                self._posts[parent.id] = replace(
+                    parent,
+                    reply_count=parent.reply_count + 1,
+                    first_answer_at=post.created_at if answer else parent.first_answer_at,
+                )
+                tally.merge(rules.replied(parent.id, parent.space, answer=answer, now=rules.parse_iso(post.created_at)))
+            self._ledger.apply(tally)
 
-    def _change(self, post_id: str, allowed: bool, changed: Post | None) -> Post:
-        # Called under the lock: a refused condition changes nothing.
+    def _change(self, post_id: str, allowed: bool, changed: Post | None, extra: rules.Tally | None = None) -> Post:
+        # Called under the lock: a refused condition changes nothing, counts included.
         if not allowed or changed is None:
             raise WriteRefusedError(f"the condition on {post_id} did not hold")
+        before = self._posts[post_id]
         self._posts[post_id] = changed
+        self._ledger.apply(rules.change(before.presence(), changed.presence()).merge(extra or rules.Tally()))
         return changed
 
     def edit(self, post_id: str, author: str, version: int, change: Edit) -> Post:
@@ -155,8 +175,9 @@ class MemoryPostsStore(PostsStore):
                 post,
                 reactions={**post.reactions, kind: who | {handle} if on else who - {handle}},
                 counts={**post.counts, kind: post.reaction_count(kind) + step},
+                reaction_version=post.reaction_version + 1,
             )
-            return self._change(post_id, allowed, new)
+            return self._change(post_id, allowed, new, rules.reacted(post.space, handle, on, self._clock()))
 
     def mark_outcome(
         self, post_id: str, space: str, by: str, outcome: Outcome | None, week: str, *, any_author: bool
@@ -175,7 +196,9 @@ class MemoryPostsStore(PostsStore):
                     else post.outcome is not None and post.outcome.week == week
                 )
             )
-            self._change(post_id, allowed, post and replace(post, outcome=outcome))
+            self._change(
+                post_id, allowed, post and replace(post, outcome=outcome), rules.marked(space, by, self._clock())
+            )
             step = 1 if outcome is not None else -1
             for name in (space, "ORG"):
                 counts = self._counts.setdefault(name, {})

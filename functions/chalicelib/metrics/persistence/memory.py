@@ -1,0 +1,81 @@
+"""The metrics in memory: a ledger the in-memory posts store applies its tallies to, under its own
+lock, and the reader of it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from chalicelib.metrics import rules
+from chalicelib.metrics.persistence.base import MetricsStore, SpaceQuarter, Week
+
+
+class MetricsLedger:
+    """Items as DynamoDB would hold them: counters, sets and stamps, by (pk, sk)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: dict[rules.Item, dict[str, Any]] = {}
+
+    def apply(self, tally: rules.Tally) -> None:
+        """Called by the posts store inside its own critical section, so a write and its counts
+        change together."""
+        with self.lock:
+            for item, counters in tally.counts.items():
+                stored = self.items.setdefault(item, {})
+                for name, step in counters.items():
+                    stored[name] = stored.get(name, 0) + step
+            for (item, attribute), values in tally.members.items():
+                members: set[Any] = self.items.setdefault(item, {}).setdefault(attribute, set())
+                for value, step in values.items():
+                    if step > 0:
+                        members.add(value)
+                    else:
+                        members.discard(value)
+            for item, stamps in tally.stamps.items():
+                self.items.setdefault(item, {}).update(stamps)
+
+    def read(self, item: rules.Item) -> dict[str, Any]:
+        with self.lock:
+            return {k: set(v) if isinstance(v, set) else v for k, v in self.items.get(item, {}).items()}
+
+    def partition(self, pk: str) -> dict[str, dict[str, Any]]:
+        with self.lock:
+            keys = [sk for (p, sk) in self.items if p == pk]
+        return {sk: self.read((pk, sk)) for sk in keys}
+
+
+def _counts(stored: dict[str, Any]) -> dict[str, int]:
+    return {name: value for name, value in stored.items() if isinstance(value, int) and value}
+
+
+class MemoryMetricsStore(MetricsStore):
+    def __init__(self, ledger: MetricsLedger) -> None:
+        self.ledger = ledger
+
+    def weeks(self, scope: str, weeks: Sequence[str]) -> list[Week]:
+        answer = []
+        for week in weeks:
+            pk, sk = rules.week_item(scope, week)
+            people: set[bytes] = set()
+            for shard in range(rules.SHARDS):
+                people |= self.ledger.read(rules.people_item(scope, week, shard)).get(rules.PEOPLE, set())
+            answer.append(Week(week, _counts(self.ledger.read((pk, sk))), rules.estimate(people)))
+        return answer
+
+    def quarter(self, quarter: str) -> dict[str, SpaceQuarter]:
+        pk, _ = rules.quarter_item("", quarter)
+        parts: dict[str, dict[str, Any]] = {}
+        for sk, stored in self.ledger.partition(pk).items():
+            parts.setdefault(sk.partition("#")[0], {}).update(stored)
+        return {
+            slug: SpaceQuarter(
+                slug,
+                _counts(stored),
+                rules.estimate(stored.get(rules.PEOPLE, set())),
+                frozenset(stored.get(rules.UNANSWERED, set())),
+                stored.get(rules.LAST_POST),
+            )
+            for slug, stored in parts.items()
+        }

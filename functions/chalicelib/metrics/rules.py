@@ -1,0 +1,387 @@
+"""What one write adds to the metrics: pure functions, used by both posts stores, so the counting
+rules are written once and tested without storage.
+
+Counters live per scope (the organisation, `ORG`, or one space, `SPACE#<slug>`) and ISO week:
+
+- `posts`, `replies`: top-level posts and replies, in the week they were written, while they are
+  neither deleted nor hidden (deleting or hiding takes one off that week again; restoring adds it);
+- `reactions`: reactions added minus reactions taken away, in the week each toggle happened;
+- `outcomes`: outcome marks, in the week of the mark, while the post is open (unmark, delete and
+  hide take it off);
+- `answered`, `answered_within_a_day`: posts that got an answer (a first reply by someone other
+  than the author), in the week *the post* was written, so that answered / posts is a share; and
+  `delay_<i>`, the same posts in fixed buckets of time to the first answer (`DELAY_BUCKETS_HOURS`),
+  which is what a median is computed from;
+- `people`: distinct active people (posted, replied, reacted or marked), as a HyperLogLog sketch;
+  they stay counted when they undo what they did.
+
+Each space also has, per quarter, an item with the same counters and `last_post_at`
+(`quarter_item`), one with its own sketch, and one with `unanswered`: the ids of its open
+top-level posts of that quarter with no answer yet, the health page's list (`quarter_part`).
+Every item is bounded: counters are fixed in number, a sketch by its registers (below), and
+`unanswered` by one quarter of one space's posts (27 bytes an id, so about 14,000 unanswered posts
+in a quarter before DynamoDB's 400 KB item limit).
+
+A post's creation time is read from its id (a ULID), so a reply knows its parent's week without
+reading the parent.
+
+Working days are Monday to Friday, in UTC: "within one working day" means at most 24 hours of
+Monday-to-Friday time between the post and its first answer. A post written on a Saturday starts
+its clock on Monday 00:00; a Friday 17:00 post answered Monday 09:00 took 16 working hours.
+Holidays are not known, so they count as working days.
+
+Distinct people: a HyperLogLog sketch with 2^10 = 1,024 registers. A person's handle hashes
+(SHA-256, first 64 bits) to a register (the top 10 bits) and a rank (1 + leading zeros of the other
+54 bits). The sketch is stored as a DynamoDB binary set of 2-byte elements `register << 6 | rank`,
+which `ADD` unions idempotently inside a transaction, with no condition; the register's value is
+the highest rank present, read when the sketch is read. Its standard error is 1.04 / sqrt(1024) =
+3.25% (so 95% of weeks within ±6.5%); below about 2,500 people the small-range correction (linear
+counting) applies and the count is near exact (for 100 people, typically within ±2). Whatever the
+number of people, a set holds at most 1,024 x 54 elements (108 KB); with 100,000 people active in a
+week it holds about 7,700 (15 KB), split over `SHARDS` items so no write touches all of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+ORG = "ORG"
+COUNTERS = ("posts", "replies", "reactions", "outcomes", "answered", "answered_within_a_day")
+# Upper bounds (hours, wall-clock) of the answer-delay buckets; the last bucket has no upper bound.
+DELAY_BUCKETS_HOURS = (1, 2, 4, 8, 16, 24, 48, 72, 120, 168, 336)
+DELAY_PREFIX = "delay_"
+PRECISION = 10
+REGISTERS = 1 << PRECISION
+MAX_RANK = 64 - PRECISION + 1
+SHARDS = 8  # the sketch of one scope and week is this many items: register % SHARDS
+WORKING_DAY_SECONDS = 24 * 3600
+PEOPLE = "people"  # the sketch's attribute
+UNANSWERED = "unanswered"  # a quarter item's set of the ids of its top-level posts not answered yet
+LAST_POST = "last_post_at"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+Item = tuple[str, str]  # (pk, sk) of a counters item
+Member = str | bytes
+
+
+def space_scope(slug: str) -> str:
+    return f"SPACE#{slug}"
+
+
+def delay_counter(bucket: int) -> str:
+    return f"{DELAY_PREFIX}{bucket}"
+
+
+def week_item(scope: str, week: str) -> Item:
+    """One scope's counters for one ISO week: one Query on the pk reads a range of weeks."""
+    return (f"METRICS#{scope}", week)
+
+
+def people_item(scope: str, week: str, shard: int) -> Item:
+    """One shard of a scope's sketch of a week's people; sorts right after the week's counters."""
+    return (f"METRICS#{scope}", f"{week}#people#{shard}")
+
+
+def quarter_item(slug: str, quarter: str) -> Item:
+    """One space's counters for a quarter: one Query on the pk reads every space's."""
+    return (f"METRICS#QUARTER#{quarter}", slug)
+
+
+def quarter_part(slug: str, quarter: str, part: str) -> Item:
+    """One space's quarter sketch (`PEOPLE`) or unanswered posts (`UNANSWERED`), beside its
+    counters but apart from them, so a write that changes neither never rewrites a large item."""
+    return (f"METRICS#QUARTER#{quarter}", f"{slug}#{part}")
+
+
+@dataclass
+class Tally:
+    """What one write adds, item by item: counter deltas (ADD), set members added (ADD) or taken
+    away (DELETE), and stamps (SET). Zero deltas are left out, so no store writes an unused value."""
+
+    counts: dict[Item, dict[str, int]] = field(default_factory=dict)
+    members: dict[tuple[Item, str], dict[Member, int]] = field(default_factory=dict)
+    stamps: dict[Item, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, items: Iterable[Item], counter: str, step: int) -> Tally:
+        for item in items:
+            counters = self.counts.setdefault(item, {})
+            counters[counter] = counters.get(counter, 0) + step
+            if counters[counter] == 0:
+                del counters[counter]
+            if not counters:
+                del self.counts[item]
+        return self
+
+    def member(self, item: Item, attribute: str, value: Member, step: int) -> Tally:
+        values = self.members.setdefault((item, attribute), {})
+        values[value] = values.get(value, 0) + step
+        if values[value] == 0:
+            del values[value]
+        if not values:
+            del self.members[(item, attribute)]
+        return self
+
+    def stamp(self, item: Item, attribute: str, value: str) -> Tally:
+        self.stamps.setdefault(item, {})[attribute] = value
+        return self
+
+    def merge(self, other: Tally, sign: int = 1) -> Tally:
+        for item, counters in other.counts.items():
+            for counter, step in counters.items():
+                self.add([item], counter, sign * step)
+        for (item, attribute), values in other.members.items():
+            for value, step in values.items():
+                self.member(item, attribute, value, sign * step)
+        if sign > 0:
+            for item, stamps in other.stamps.items():
+                self.stamps.setdefault(item, {}).update(stamps)
+        return self
+
+    def items(self) -> set[Item]:
+        return set(self.counts) | {item for item, _ in self.members} | set(self.stamps)
+
+
+# --- time ---
+
+
+def iso_week(epoch: float) -> str:
+    year, week, _ = datetime.fromtimestamp(epoch, UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_monday(week: str) -> date:
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
+def last_weeks(now: float, count: int) -> list[str]:
+    """The `count` ISO weeks up to and including the one of `now`, oldest first."""
+    monday = datetime.fromtimestamp(now, UTC).date()
+    monday -= timedelta(days=monday.weekday())
+    return [_week_of(monday - timedelta(weeks=back)) for back in range(count - 1, -1, -1)]
+
+
+def _week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def created(post_id: str) -> float:
+    """When the post was written: the first 48 bits of its ULID, in milliseconds."""
+    value = 0
+    for char in post_id[:10].upper():
+        value = value * 32 + _CROCKFORD.index(char)
+    return value / 1000
+
+
+def parse_iso(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def working_seconds(start: float, end: float) -> float:
+    """Seconds between `start` and `end` that fall on a Monday to Friday (UTC)."""
+    if end <= start:
+        return 0.0
+    total = 0.0
+    moment = datetime.fromtimestamp(start, UTC)
+    finish = datetime.fromtimestamp(end, UTC)
+    while moment < finish:
+        midnight = datetime.combine(moment.date() + timedelta(days=1), datetime.min.time(), UTC)
+        stop = min(midnight, finish)
+        if moment.weekday() < 5:
+            total += (stop - moment).total_seconds()
+        moment = stop
+        if total > WORKING_DAY_SECONDS * 3:  # far enough to decide; bounds the loop
+            break
+    return total
+
+
+def within_a_working_day(posted: float, answered: float) -> bool:
+    return working_seconds(posted, answered) <= WORKING_DAY_SECONDS
+
+
+def delay_bucket(seconds: float) -> int:
+    hours = max(seconds, 0.0) / 3600
+    for index, bound in enumerate(DELAY_BUCKETS_HOURS):
+        if hours <= bound:
+            return index
+    return len(DELAY_BUCKETS_HOURS)
+
+
+def median_hours(histogram: Mapping[int, int]) -> float | None:
+    """The median delay from bucket counts, interpolated linearly inside its bucket (the open last
+    bucket answers its lower bound); None without answers."""
+    total = sum(n for n in histogram.values() if n > 0)
+    if total <= 0:
+        return None
+    half, seen = total / 2, 0
+    for index in range(len(DELAY_BUCKETS_HOURS) + 1):
+        n = max(histogram.get(index, 0), 0)
+        if n and seen + n >= half:
+            low = DELAY_BUCKETS_HOURS[index - 1] if index else 0
+            if index == len(DELAY_BUCKETS_HOURS):
+                return float(low)
+            high = DELAY_BUCKETS_HOURS[index]
+            return round(low + (high - low) * (half - seen) / n, 1)
+        seen += n
+    return None  # pragma: no cover (the loop always reaches half)
+
+
+# --- the sketch of distinct people ---
+
+
+def person_element(handle: str) -> tuple[int, bytes]:
+    """(shard, element) of this person in a week's sketch."""
+    digest = int.from_bytes(hashlib.sha256(handle.lower().encode()).digest()[:8], "big")
+    register = digest >> (64 - PRECISION)
+    rest = digest & ((1 << (64 - PRECISION)) - 1)
+    rank = min((64 - PRECISION) - rest.bit_length() + 1, MAX_RANK)
+    return register % SHARDS, ((register << 6) | rank).to_bytes(2, "big")
+
+
+def estimate(elements: Iterable[bytes]) -> int:
+    """Distinct people from a sketch's elements (HyperLogLog, with the small-range correction)."""
+    registers = [0] * REGISTERS
+    for element in elements:
+        value = int.from_bytes(element, "big")
+        register, rank = value >> 6, value & 63
+        if register < REGISTERS and rank > registers[register]:
+            registers[register] = rank
+    empty = registers.count(0)
+    if empty == REGISTERS:
+        return 0
+    alpha = 0.7213 / (1 + 1.079 / REGISTERS)
+    raw = alpha * REGISTERS * REGISTERS / sum(2.0**-r for r in registers)
+    if raw <= 2.5 * REGISTERS and empty:
+        return round(REGISTERS * math.log(REGISTERS / empty))
+    return round(raw)
+
+
+# --- what each write adds ---
+
+
+def quarter(epoch: float) -> str:
+    day = datetime.fromtimestamp(epoch, UTC)
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def week_quarter(week: str) -> str:
+    """The quarter a week belongs to: its Thursday's, as ISO gives a week the year of its Thursday."""
+    thursday = week_monday(week) + timedelta(days=3)
+    return f"{thursday.year}-Q{(thursday.month - 1) // 3 + 1}"
+
+
+def _weeks(space: str, week: str) -> tuple[Item, Item]:
+    return (week_item(space_scope(space), week), week_item(ORG, week))
+
+
+def active(space: str, handle: str, now: float) -> Tally:
+    """`handle` did something in `space` at `now`: in the week's sketches (the space's and the
+    organisation's) and the quarter's (the space's)."""
+    shard, element = person_element(handle)
+    week = iso_week(now)
+    tally = Tally()
+    for scope in (space_scope(space), ORG):
+        tally.member(people_item(scope, week, shard), PEOPLE, element, 1)
+    return tally.member(quarter_part(space, quarter(now), PEOPLE), PEOPLE, element, 1)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """The facts about one post that its counters depend on."""
+
+    id: str
+    space: str
+    top_level: bool
+    open: bool  # neither deleted nor hidden
+    outcome_week: str | None = None
+    first_answer_at: str | None = None
+
+
+def presence(post: Presence) -> Tally:
+    """What a stored post contributes to the counters, as it is now: its own count and outcome, and
+    for a top-level post its answer, or its place in the space's list of unanswered posts."""
+    tally = Tally()
+    if not post.open:
+        return tally
+    written = created(post.id)
+    tally.add(_weeks(post.space, iso_week(written)), "posts" if post.top_level else "replies", 1)
+    if not post.top_level:
+        return tally
+    in_quarter = quarter_item(post.space, quarter(written))
+    tally.add([in_quarter], "posts", 1)
+    if post.outcome_week is not None:
+        tally.add(_weeks(post.space, post.outcome_week), "outcomes", 1)
+        tally.add([quarter_item(post.space, week_quarter(post.outcome_week))], "outcomes", 1)
+    if post.first_answer_at is not None:
+        tally.merge(answered(post.id, post.space, parse_iso(post.first_answer_at)))
+    else:
+        tally.member(quarter_part(post.space, quarter(written), UNANSWERED), UNANSWERED, post.id, 1)
+    return tally
+
+
+def change(before: Presence | None, after: Presence | None) -> Tally:
+    """What changing a post from `before` to `after` adds (None: not there). Facts the two share
+    cancel out, so a caller need only know the facts that differ."""
+    tally = presence(after) if after is not None else Tally()
+    if before is not None:
+        tally.merge(presence(before), sign=-1)
+    return tally
+
+
+def answered(post_id: str, space: str, at: float) -> Tally:
+    """The post got its first answer at `at`: counted in the week and quarter the post was written."""
+    written = created(post_id)
+    items = [*_weeks(space, iso_week(written)), quarter_item(space, quarter(written))]
+    tally = Tally().add(items, "answered", 1)
+    if within_a_working_day(written, at):
+        tally.add(items, "answered_within_a_day", 1)
+    return tally.add(items, delay_counter(delay_bucket(at - written)), 1)
+
+
+def is_answer(parent_author: str, parent_answered: bool, replier: str) -> bool:
+    """A reply is its post's answer when it is the first reply by someone other than the author."""
+    return not parent_answered and parent_author != replier
+
+
+def posted(post: Presence, author: str, now: float) -> Tally:
+    """A new post or reply: its presence, its author active, and (a post) the space's last post."""
+    tally = change(None, post).merge(active(post.space, author, now))
+    if post.top_level:
+        tally.stamp(quarter_item(post.space, quarter(now)), LAST_POST, iso_time(now))
+    return tally
+
+
+def replied(parent_id: str, space: str, *, answer: bool, now: float) -> Tally:
+    """What a reply changes on its parent's counters: with `answer`, the parent's answer."""
+    if not answer:
+        return Tally()
+    before = Presence(parent_id, space, top_level=True, open=True)
+    after = Presence(parent_id, space, top_level=True, open=True, first_answer_at=iso_time(now))
+    return change(before, after)
+
+
+def reacted(space: str, handle: str, on: bool, now: float) -> Tally:
+    """A reaction added (or taken away) now."""
+    tally = Tally().add(_weeks(space, iso_week(now)), "reactions", 1 if on else -1)
+    return tally.merge(active(space, handle, now))
+
+
+def marking(post_id: str, space: str, week: str, on: bool) -> Tally:
+    """An outcome mark (or unmark) counted in `week`, on an open top-level post."""
+    unmarked = Presence(post_id, space, top_level=True, open=True)
+    marked_ = Presence(post_id, space, top_level=True, open=True, outcome_week=week)
+    return change(unmarked, marked_) if on else change(marked_, unmarked)
+
+
+def marked(space: str, handle: str, now: float) -> Tally:
+    """Whoever marked (or unmarked) an outcome was active."""
+    return active(space, handle, now)
+
+
+def iso_time(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

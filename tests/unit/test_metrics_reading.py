@@ -1,0 +1,112 @@
+"""The metrics as the API shows them, read from the in-memory stores (no network): `weeks` bounds,
+every week present, CSV, the spaces' quarter and the health lists."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from chalicelib.directory import Directory
+from chalicelib.errors import InvalidInputError, UnknownSpaceError
+from chalicelib.metrics import reading, rules
+from chalicelib.posts import authoring, outcomes
+from chalicelib.posts.actors import Actor
+from chalicelib.posts.persistence.memory import MemoryPostsStore
+
+NOW = 1_796_220_000.0  # Wednesday 2026-12-02 12:00 UTC
+DAY = 24 * 3600
+JANE = Actor("jane.doe", "Jane Doe", frozenset({"platform"}))
+LEE = Actor("lee.park", "Lee Park", frozenset())
+
+
+@pytest.fixture()
+def directory(tmp_path: Path) -> Directory:
+    people = {h: {"name": h, "email": f"{h}@example.com"} for h in ("jane.doe", "lee.park")}
+    spaces = {
+        "platform": {"name": "Platform", "stewards": ["jane.doe"], "members": []},
+        "design": {"name": "Design", "stewards": ["lee.park"], "members": []},
+    }
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps({"people": people, "spaces": spaces}))
+    return Directory(str(path))
+
+
+@pytest.mark.parametrize("raw", ["0", "105", "-3", "x", "", "1.0", "\u0661", "0001"])
+def test_weeks_outside_1_to_104_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidInputError):
+        reading.parse_weeks(raw)
+
+
+def test_weeks_default_to_26_and_take_1_to_104() -> None:
+    assert reading.parse_weeks(None) == 26
+    assert (reading.parse_weeks("1"), reading.parse_weeks("104"), reading.parse_weeks("007")) == (1, 104, 7)
+
+
+def test_every_week_is_there_oldest_first_with_zeros(directory: Directory) -> None:
+    store = MemoryPostsStore(clock=lambda: NOW)
+    authoring.create_post(store, directory, JANE, "platform", "Hi", uuid.uuid4().hex, rate_limit=9, clock=lambda: NOW)
+    rows = reading.weekly(store.metrics(), rules.ORG, NOW, 26)
+    assert [r["week"] for r in rows] == rules.last_weeks(NOW, 26) and rows[-1]["week"] == "2026-W49"
+    assert rows[-1]["posts"] == 1 and rows[-1]["active_people"] == 1
+    assert all(r[f] == 0 for r in rows[:-1] for f in reading.FIELDS)
+    text = reading.csv_text(rows)
+    assert text.splitlines()[0] == "week," + ",".join(reading.FIELDS) and len(text.splitlines()) == 27
+    assert text.splitlines()[-1] == "2026-W49,1,0,0,0,1,0,0"
+
+
+def at(moment: float) -> Callable[[], float]:
+    return lambda: moment
+
+
+def test_the_spaces_quarter_and_its_median_time_to_an_answer(directory: Directory) -> None:
+    store = MemoryPostsStore(clock=lambda: NOW)
+    for hours in (1.5, 3, 30):
+        posted = NOW - 40 * 3600
+        post = authoring.create_post(
+            store, directory, JANE, "platform", "Q", uuid.uuid4().hex, rate_limit=9, clock=at(posted)
+        ).post
+        authoring.create_reply(
+            store, directory, LEE, post.id, "A", uuid.uuid4().hex, rate_limit=9, clock=at(posted + hours * 3600)
+        )
+    outcomes.mark(store, directory, JANE, post.id, True, clock=lambda: NOW)
+    (platform,) = [s for s in reading.summaries(store.metrics(), directory, NOW) if s["slug"] == "platform"]
+    assert (platform["outcomes_this_quarter"], platform["outcomes_previous_quarter"], platform["trend"]) == (1, 0, "up")
+    assert platform["answered_this_quarter"] == 3 and platform["active_people_this_quarter"] == 2
+    assert platform["median_hours_to_first_answer"] == 3.0  # the middle answer: the 2-4 hour bucket's middle
+
+
+def test_health_lists_quiet_spaces_unanswered_posts_and_outcomes_never_marked(directory: Directory) -> None:
+    store = MemoryPostsStore(clock=lambda: NOW)
+    old = authoring.create_post(
+        store, directory, LEE, "platform", "Anyone?", uuid.uuid4().hex, rate_limit=9, clock=lambda: NOW - 3 * DAY
+    ).post
+    authoring.create_post(
+        store, directory, LEE, "platform", "Just now", uuid.uuid4().hex, rate_limit=9, clock=lambda: NOW
+    )
+    _, spaces = store.all_outcome_counts()
+    health = reading.health(store.metrics(), directory, {s: c.total for s, c in spaces.items()}, NOW)
+    assert [s["slug"] for s in health["quiet"]] == ["design"]
+    assert health["unanswered"] == [
+        {
+            "slug": "platform",
+            "name": "Platform",
+            "unanswered_count": 1,
+            "posts": [
+                {"id": old.id, "posted_at": rules.iso_time(rules.created(old.id)), "url": f"/api/html/posts/{old.id}"}
+            ],
+        }
+    ]
+    assert [s["slug"] for s in health["never_marked"]] == ["design", "platform"]
+    # Quiet means no post in four weeks: a month on, platform is quiet too.
+    later = reading.health(store.metrics(), directory, {}, NOW + 29 * DAY)
+    assert [s["slug"] for s in later["quiet"]] == ["design", "platform"]
+
+
+def test_an_unknown_space_is_refused(directory: Directory) -> None:
+    with pytest.raises(UnknownSpaceError):
+        reading.check_space(directory, "nowhere")
+    assert reading.previous_quarter("2027-Q1") == "2026-Q4" and reading.previous_quarter("2026-Q3") == "2026-Q2"
