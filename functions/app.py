@@ -13,7 +13,9 @@ import time
 from chalice.app import Chalice, Cron, SNSEvent, SQSEvent
 
 from chalicelib.auth.routes import auth
+from chalicelib.feeds.routes import feeds
 from chalicelib.mail.routes import mail
+from chalicelib.metrics.routes import metrics
 from chalicelib.openapi import described
 from chalicelib.posts.routes import posts
 from chalicelib.runtime import services
@@ -25,6 +27,8 @@ app.register_middleware(secure_every_answer, "http")  # Chalice's own 405/415/50
 app.register_blueprint(auth)  # sign-in, sign-out and /api/me
 app.register_blueprint(posts)  # posts, replies, reactions, outcomes and their no-JavaScript pages
 app.register_blueprint(mail)  # mail preferences and the one-click unsubscribe
+app.register_blueprint(metrics)  # weekly metrics, space summaries, health lists and the impact page
+app.register_blueprint(feeds)  # private Atom feeds, by signed link, and revoking them
 app.register_blueprint(described)  # /api/openapi.json
 logging.getLogger("chalicelib").setLevel(logging.INFO)
 

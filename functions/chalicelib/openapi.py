@@ -10,7 +10,9 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.auth import openapi as auth
+from chalicelib.feeds import openapi as feeds
 from chalicelib.mail import openapi as mail
+from chalicelib.metrics import openapi as metrics
 from chalicelib.posts import openapi as posts
 from chalicelib.routing import respond
 from chalicelib.web import openapi as spec
@@ -31,8 +33,8 @@ DOCUMENT: dict[str, Any] = spec.document(
     "cookie; every state-changing request an Origin (or Referer) from the hub's own origin, except the "
     "one-click unsubscribe. Writes take JSON, answered with JSON, or an HTML form, answered 303 back to "
     "the page (or an HTML page on error).",
-    {**THIS, **auth.PATHS, **posts.PATHS, **mail.PATHS},
-    {**auth.SCHEMAS, **posts.SCHEMAS, **mail.SCHEMAS},
+    {**THIS, **auth.PATHS, **posts.PATHS, **mail.PATHS, **feeds.PATHS, **metrics.PATHS},
+    {**auth.SCHEMAS, **posts.SCHEMAS, **mail.SCHEMAS, **feeds.SCHEMAS, **metrics.SCHEMAS},
 )
 
 described = Blueprint(__name__)

@@ -81,7 +81,17 @@ def test_a_visitor_without_a_session_is_sent_to_sign_in_and_lands_on_the_page(
         "url": "/people/jane.doe/",
         "in_directory": True,
     }
-    assert set(body) == {"handle", "name", "email", "title", "team", "url", "in_directory", "session_expires_at"}
+    assert set(body) == {
+        "handle",
+        "name",
+        "email",
+        "title",
+        "team",
+        "url",
+        "in_directory",
+        "session_expires_at",
+        "feeds",
+    }
 
 
 def test_the_cloudfront_policy_covers_the_origin_until_the_session_ends(hub: Stack, visitor: requests.Session) -> None:

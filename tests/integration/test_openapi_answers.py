@@ -57,6 +57,10 @@ class Document:
             if media == JSON:
                 errors = sorted(self.validator(content[JSON]["schema"]).iter_errors(answer.json()), key=str)
                 assert not errors, (where, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]])
+            elif media == "application/atom+xml":
+                assert answer.text.startswith("<?xml") and "http://www.w3.org/2005/Atom" in answer.text, where
+            elif media == "text/csv":
+                assert answer.text.startswith("week,posts,"), where
             else:
                 assert answer.text.lstrip().lower().startswith("<!doctype html"), where
         if answer.status_code == 303:
@@ -118,6 +122,13 @@ def test_reads_and_pages_answer_as_documented(doc: Document, hub: Stack, jane: P
         "/api/html/posts/{id}": f"/api/html/posts/{post['id']}",
         "/api/mail/preferences": "/api/mail/preferences",
         "/api/html/mail/preferences": "/api/html/mail/preferences",
+        "/api/html/feeds": "/api/html/feeds",
+        "/api/metrics": "/api/metrics",
+        "/api/metrics.csv": "/api/metrics.csv",
+        "/api/metrics/spaces": "/api/metrics/spaces",
+        "/api/metrics/spaces/{slug}": "/api/metrics/spaces/platform",
+        "/api/metrics/health": "/api/metrics/health",
+        "/api/html/impact": "/api/html/impact",
     }
     for template, path in reads.items():
         for reader in (jane, lee):
@@ -136,6 +147,10 @@ def test_reads_and_pages_answer_as_documented(doc: Document, hub: Stack, jane: P
     assert doc.check(jane.get("/api/html/spaces/nowhere"), "get", "/api/html/spaces/{slug}").status_code == 404
     assert doc.check(jane.get("/api/html/posts/01J00000000000000000000000"), "get", "/api/html/posts/{id}").ok is False
     assert doc.check(jane.get("/api/feed", limit="0"), "get", "/api/feed").status_code == 400
+    metrics_space = "/api/metrics/spaces/{slug}"
+    assert doc.check(jane.get("/api/metrics/spaces/platform.csv"), "get", metrics_space).status_code == 200
+    assert doc.check(jane.get("/api/metrics/spaces/nowhere"), "get", metrics_space).status_code == 404
+    assert doc.check(jane.get("/api/metrics", weeks="105"), "get", "/api/metrics").status_code == 400
     assert doc.check(jane.get("/api/feed", cursor="forged"), "get", "/api/feed").status_code == 400
     assert doc.check(jane.get("/api/html/feed", cursor="forged"), "get", "/api/html/feed").status_code == 400
     # The unsubscribe link needs no session: its token is its authority; a GET only asks to confirm.
@@ -145,6 +160,14 @@ def test_reads_and_pages_answer_as_documented(doc: Document, hub: Stack, jane: P
     assert doc.check(stranger.get(hub.url(unsubscribe), timeout=30), "get", unsubscribe).status_code == 400
     forged = stranger.get(hub.url(unsubscribe), params={"t": "forged"}, timeout=30)
     assert doc.check(forged, "get", unsubscribe).status_code == 400
+    # Feeds need no session either: the token in their links is their authority.
+    org_feed, space_feed, feeds = "/api/feeds/org.atom", "/api/feeds/spaces/{feed}", jane.get("/api/me").json()["feeds"]
+    assert doc.check(stranger.get(feeds["org"], timeout=30), "get", org_feed).status_code == 200
+    assert doc.check(stranger.get(feeds["spaces"]["platform"], timeout=30), "get", space_feed).status_code == 200
+    forged_feed = stranger.get(hub.url(org_feed), params={"t": "forged"}, timeout=30)
+    assert doc.check(forged_feed, "get", org_feed).status_code == 404
+    no_space = stranger.get(feeds["spaces"]["platform"].replace("/platform.atom", "/nowhere.atom"), timeout=30)
+    assert doc.check(no_space, "get", space_feed).status_code == 404
     assert doc.operations("get") <= doc.checked
 
 
@@ -188,6 +211,8 @@ def test_json_writes_answer_as_documented(doc: Document, jane: Person, lee: Pers
         ),
         (one_click(jane, unsubscribe_token(jane.stack, "lee.park")), "/api/mail/unsubscribe", 200),
         (one_click(jane, "forged"), "/api/mail/unsubscribe", 400),
+        (lee.post("/api/feeds/revoke", {}), "/api/feeds/revoke", 200),
+        (lee.post("/api/feeds/revoke", {}, origin="https://evil.example"), "/api/feeds/revoke", 403),
     ]
     for answer, template, status in answers:
         assert doc.check(answer, "post", template).status_code == status, answer.text[:300]
@@ -216,6 +241,9 @@ def test_form_writes_answer_303_or_with_a_page(doc: Document, jane: Person, lee:
     assert answer.status_code == 303 and answer.headers["Location"] == "/people/lee.park/"
     answer = doc.check(lee.post("/api/mail/preferences", data={"digest": "hourly"}), "post", "/api/mail/preferences")
     assert answer.status_code == 400 and answer.headers["Content-Type"].startswith(HTML)
+    back_home = {"return_to": "/people/lee.park/"}
+    answer = doc.check(lee.post("/api/feeds/revoke", data=back_home), "post", "/api/feeds/revoke")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/people/lee.park/"
     # The confirm page's button: the answer is a page, not a redirect.
     confirmed = lee.post(f"/api/mail/unsubscribe?t={unsubscribe_token(lee.stack, 'lee.park')}", data=ONE_CLICK)
     assert doc.check(confirmed, "post", "/api/mail/unsubscribe").status_code == 200

@@ -17,8 +17,12 @@ SCHEMAS: dict[str, Any] = {
             "url": spec.TEXT,
             "in_directory": spec.BOOL,
             "session_expires_at": {"type": "integer", "description": "Unix time"},
+            "feeds": {
+                "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Feeds"}],
+                "description": "your private Atom feed links; null: not in the directory yet",
+            },
         },
-        ["handle", "name", "email", "in_directory", "session_expires_at"],
+        ["handle", "name", "email", "in_directory", "session_expires_at", "feeds"],
     ),
 }
 

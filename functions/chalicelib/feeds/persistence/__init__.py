@@ -1,0 +1,1 @@
+"""Storage of feeds: `base` (the interface), `dynamodb` (PynamoDB, in the one table) and `memory`."""
