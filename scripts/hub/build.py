@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from hub import pages
+from hub import impact, pages
 from hub.content import SCHEMAS, Org, Person, load_org
 from hub.validate import check_structure
 
@@ -41,6 +41,7 @@ HUB_PAGES = {
     "people/index.md": ("People", pages.directory),
     "org-chart.md": ("Org chart", pages.org_chart),
     "skills.md": ("Skills", pages.skills),
+    "impact.md": ("Impact", impact.dashboard),
     "health.md": ("Health", pages.health),
 }
 
@@ -130,6 +131,8 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
         body = head + sep + pages.space_header(state.views, space) + rest if sep else html
         page.meta["commons_feed"] = pages.space_feed_url(space)
         return body + pages.space_posts(space)
+    if src == "impact.md":
+        page.meta["commons_feed"] = impact.ORG_WEEKS  # preloaded: the first thing the dashboard asks for
     if src in HUB_PAGES:
         return html + HUB_PAGES[src][1](state.views)
     if src == SHELL:

@@ -348,3 +348,47 @@ def load_org(root: Path) -> Org:
         else:
             org.spaces[space.slug] = space
     return org
+
+
+@dataclass
+class HomePurpose:
+    """The organisation's own purpose and outcome, as its home page (index.md) states them.
+
+    The purpose is the first paragraph after the page's heading; the outcome that counts is the
+    paragraph right after it, when there is one before the next heading, list or marker."""
+
+    purpose: str
+    outcome: str | None = None
+
+
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+#: A heading, HTML or a marker, a quote, a table, code, or a list: not a paragraph of prose.
+_NOT_PROSE = re.compile(r"(#|<|>|\||```|~~~|([-*+]|\d+[.)])\s)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def _plain(paragraph: str) -> str:
+    """A Markdown paragraph as text: links keep their words, emphasis and code marks go."""
+    text = " ".join(line.strip() for line in paragraph.splitlines())
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    return _EMPHASIS.sub(r"\2", text)
+
+
+def read_home_purpose(root: Path) -> HomePurpose | None:
+    """The purpose from `root/index.md`, or None when the home page states none."""
+    try:
+        text = (root / "index.md").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    _front, _line, body, _ = split_front_matter(text)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    while paragraphs and paragraphs[0].startswith("#"):
+        paragraphs.pop(0)
+    prose = []
+    for paragraph in paragraphs[:2]:
+        if _NOT_PROSE.match(paragraph):
+            break
+        prose.append(_plain(paragraph))
+    if not prose:
+        return None
+    return HomePurpose(prose[0], prose[1] if len(prose) > 1 else None)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
-from hub.content import Org, Person, Space
+from hub import impact
+from hub.content import HomePurpose, Org, Person, Space, read_home_purpose
 
 LINK_LABELS = {"chat": "Chat", "mailing_list": "Mailing list", "repository": "Repository"}
 
@@ -72,6 +73,8 @@ class Views:
     children: dict[str, list[Space]]
     stewarding: dict[str, list[Space]]
     communities: dict[str, list[Space]]
+    #: The organisation's purpose and outcome, from its home page (the impact page shows them).
+    home: HomePurpose | None = None
 
     @classmethod
     def of(cls, org: Org) -> Views:
@@ -86,7 +89,8 @@ class Views:
             if not space.is_team:
                 for handle in space.members:
                     communities[handle].append(space)
-        return cls(org, org.team_members(), org.reports(), children, stewarding, communities)
+        home = read_home_purpose(org.root)
+        return cls(org, org.team_members(), org.reports(), children, stewarding, communities, home)
 
 
 # -- space pages ---------------------------------------------------------------------------------
@@ -107,7 +111,9 @@ def space_header(views: Views, space: Space) -> str:
         f'<dt data-search-exclude>Purpose</dt><dd class="commons-purpose__purpose">{escape(space.purpose)}</dd>'
         "<dt data-search-exclude>Outcome that counts</dt>"
         f'<dd class="commons-purpose__outcome">{escape(space.outcome)}</dd>'
+        f"{impact.space_achieved(space)}"
         "</dl>"
+        f"{impact.space_achieved_plain(space)}"
     )
     stewards = ", ".join(_handle_link(org, h, root) for h in space.stewards) or "none"
     members = views.members.get(space.slug, [])
@@ -223,6 +229,7 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
             entries.append(f"<li>{space_link(space, root)} · {role}</li>")
         parts.append(f'<h2 id="spaces">Spaces</h2><ul>{"".join(entries)}</ul>')
     parts.append(mail_preferences(person))
+    parts.append(feed_links(person))
     handle = escape(person.handle)
     parts.append(
         posts_container(
@@ -253,6 +260,27 @@ def mail_preferences(person: Person) -> str:
         f'<section class="commons-mail" id="mail" data-mail-person="{escape(person.handle)}"'
         ' aria-labelledby="mail-heading" data-search-exclude hidden>'
         '<h2 id="mail-heading">Mail preferences</h2>'
+        "</section>"
+    )
+
+
+#: The page the functions render with the signed-in person's feed links, for no JavaScript.
+FEEDS_PAGE = "/api/html/feeds"
+
+
+def feed_links(person: Person) -> str:
+    """A place for the signed-in person's private Atom feed links, on every person page.
+
+    As for mail preferences, the page holds no one's links: commons-feeds.js fills the section from
+    `/api/me` only when it is the person the page is about (`data-feeds-person`). Without
+    JavaScript, a link to the page the functions render, which is always the visitor's own.
+    """
+    return (
+        '<noscript><p class="commons-feeds__plain">Is this you? Your private feed links for a feed reader are on '
+        f'the <a href="{FEEDS_PAGE}">Your feeds</a> page (works without JavaScript).</p></noscript>'
+        f'<section class="commons-feeds" id="feeds" data-feeds-person="{escape(person.handle)}"'
+        ' aria-labelledby="feeds-heading" data-search-exclude hidden>'
+        '<h2 id="feeds-heading">Your feeds</h2>'
         "</section>"
     )
 
@@ -466,4 +494,5 @@ def health(views: Views) -> str:
         listed = list(items)
         parts.append(f'<h2 id="{anchor}">{title} ({len(listed)})</h2>')
         parts.append(f"<p>{advice}</p><ul>{''.join(listed)}</ul>" if listed else "<p>None.</p>")
+    parts.append(impact.health_activity())
     return "".join(parts)

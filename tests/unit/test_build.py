@@ -99,7 +99,7 @@ def test_space_page_shows_purpose_outcome_stewards_members_and_posts_place(hub: 
 def test_nav_lists_only_the_hub_pages(hub: Path) -> None:
     html = (hub / "people" / "aisha.khan" / "index.html").read_text(encoding="utf-8")
     tabs = re.findall(r'class="md-tabs__link[^"]*">\s*([^<]+?)\s*<', html)
-    assert tabs == ["Home", "Teams", "People", "Org chart", "Skills", "Health"]
+    assert tabs == ["Home", "Teams", "People", "Org chart", "Skills", "Impact", "Health"]
     assert "teams/platform/" not in html.split('class="md-content"')[0]
 
 
