@@ -16,12 +16,13 @@ import pytest
 from chalicelib.config import SessionKey
 from chalicelib.directory import Directory, Person
 from chalicelib.mail import addresses
-from chalicelib.mail.compose import Composer, answer, excerpt_of, recipient_key, thread_index, title_of
+from chalicelib.mail.compose import Composer, _when, answer, excerpt_of, recipient_key, thread_index, title_of
 from chalicelib.mail.config import MailSettings
-from chalicelib.mail.digest import Digest, Item, Section
+from chalicelib.mail.digest import Care, Digest, Item, Section
 from chalicelib.mail.message import MailMessage
 from chalicelib.mail.tokens import ReplyTokens
 from chalicelib.mail.unsubscribe import Unsubscribe, UnsubscribeTokens
+from chalicelib.metrics import rules
 from chalicelib.posts.persistence.base import Post
 
 KEYS = (SessionKey("k1", b"k" * 32),)
@@ -199,6 +200,7 @@ def test_a_digest_lists_each_space_s_posts_with_reply_counts_and_links(composer:
     assert "This week across Commons: 4 outcomes achieved." in text
     assert "Ship &lt;it&gt;" in html and "<it>" not in html
     assert f'href="{ORIGIN}/teams/platform/#post-01JD0000000000000000000011"' in html
+    assert "Needs care" not in text and "Needs care" not in html, "nothing needs care: no section"
 
 
 def test_an_answer_is_short_plain_and_threaded_under_what_it_answers() -> None:
@@ -229,3 +231,46 @@ def test_titles_and_excerpts_drop_markdown_and_stay_short() -> None:
     assert title_of("") == "A post"
     assert len(title_of("x" * 500)) == 80 and title_of("x" * 500).endswith("\u2026")
     assert excerpt_of("one\n\ntwo   three") == "one two three"
+
+
+WAITING = tuple(f"01JD00000000000000000001{n:02d}" for n in range(5))
+
+
+def test_a_steward_s_digest_says_what_needs_care_in_text_and_html(composer: Composer) -> None:
+    care = Care("platform", True, "2026-10-19T10:00:00.000Z", WAITING, 3, True)
+    lost = Care("gone", never_marked=True)  # a space the directory lost: its slug, its plain page
+    digest = Digest("weekly", "2026-W47", "16 to 22 November 2026", (), (), 0, (care, lost), 2)
+    message = sent(composer.digest(digest, person("jane.doe"), NOW))
+    assert message["Subject"] == "Your weekly Commons digest: 0 new posts, 4 of your spaces need care"
+    text, html = parts(message)
+    text = text.replace("\r\n", "\n")  # quoted-printable lines end in CRLF
+    section = text.split("Needs care in your spaces\n", 1)[1].split("\n\n", 1)[0]
+    assert section.startswith(
+        f"Platform & Ops: {ORIGIN}/teams/platform/\n"
+        "  * Quiet: no post in 4 weeks, the last on 19 October 2026\n"
+        "  * Its outcome was never marked achieved\n"
+        "  * 8 posts unanswered after a working day:\n"
+        f"    - Posted {_when(rules.created(WAITING[0]))}: {ORIGIN}/teams/platform/#post-{WAITING[0]}\n"
+    )
+    assert section.count(f"{ORIGIN}/teams/platform/#post-") == 5
+    assert f"    ...and 3 more: {ORIGIN}/health/\n" in section
+    assert f"gone: {ORIGIN}/api/html/spaces/gone\n  * Its outcome was never marked achieved" in section
+    assert section.endswith(f"  ...and 2 more spaces: {ORIGIN}/health/")
+    assert "Needs care in your spaces</h2>" in html and "Platform &amp; Ops</a>" in html
+    assert all(f'href="{ORIGIN}/teams/platform/#post-{post_id}"' in html for post_id in WAITING)
+    assert f'<a href="{ORIGIN}/health/" style="color:#3f51b5">And 3 more</a>' in html
+    assert f'<a href="{ORIGIN}/health/">And 2 more spaces</a>' in html
+    assert "<style" not in html and "class=" not in html
+
+
+def test_a_care_section_escapes_a_hostile_space_name(tmp_path: Path) -> None:
+    hostile = '<script>alert("x")</script> & <b>Ops</b>'
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps({"people": PEOPLE, "spaces": {"ops": {"name": hostile, "stewards": ["jane.doe"]}}}))
+    composer = Composer(SETTINGS, ORIGIN, Directory(str(path)), ReplyTokens(KEYS, 90), UnsubscribeTokens(KEYS))
+    digest = Digest("daily", "2026-11-22", "Sunday 22 November 2026", (), (), 0, (Care("ops", quiet=True),))
+    text, html = parts(sent(composer.digest(digest, person("jane.doe"), NOW)))
+    text = text.replace("\r\n", "\n")
+    assert f"{hostile}: {ORIGIN}/teams/ops/\n  * Quiet: no post in 4 weeks\n" in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;Ops&lt;/b&gt;" in html
+    assert "<script" not in html and "<b>Ops" not in html

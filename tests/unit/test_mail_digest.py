@@ -15,9 +15,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.config import SessionKey
-from chalicelib.directory import Directory
+from chalicelib.directory import Directory, Person
 from chalicelib.mail.config import MailSettings
-from chalicelib.mail.digest import MAX_PER_SPACE, pack, period
+from chalicelib.mail.digest import MAX_CARE_SPACES, MAX_PER_SPACE, Care, Edition, _digest_from, digest_for, pack, period
 from chalicelib.mail.fanout import MAX_ATTEMPTS, MemoryQueue, Pacer, batches, decode
 from chalicelib.mail.persistence.base import Preferences, Suppression
 from chalicelib.mail.persistence.memory import MemoryMailStore
@@ -192,8 +192,10 @@ def test_an_empty_digest_is_not_sent_and_choices_are_kept(world: World) -> None:
     run = world.mail.run_digests("weekly", RUN)
     assert (run.people, run.digests, run.empty, run.suppressed) == (2, 0, 1, 1)
     assert world.sender.kept() == [], "lee's spaces had nothing; ana's address is stopped"
-    daily = world.mail.run_digests("daily", MONDAY - 5 * 86400 + 3600)  # covers the Tuesday: nothing
-    assert (daily.people, daily.digests) == (1, 0)
+    daily = world.mail.run_digests("daily", MONDAY - 5 * 86400 + 3600)  # covers the Tuesday: no post
+    assert (daily.people, daily.digests) == (1, 1), "omar stewards spaces that need care: that is sent"
+    omar = world.texts()["omar"]
+    assert "Needs care in your spaces" in omar and "new post" not in omar
     world.write("jane", "Tuesday news", "platform", at=MONDAY - 6 * 86400 + 10)
     assert world.mail.run_digests("daily", MONDAY - 5 * 86400 + 3600).digests == 1
     assert set(world.texts()) == {"omar"}
@@ -268,7 +270,7 @@ def test_when_ses_throttles_the_rest_waits_on_the_queue_and_is_dropped_after_som
     world.mail.deliver(queue.take(10))
     assert throttled.sent == 1 and queue.delays == [60]
     job = decode(queue.bodies[0])
-    assert job is not None and job["attempt"] == 1 and len(job["people"]) == 2
+    assert job is not None and job["attempt"] == 1 and len(job["people"]) == 3, "ana's is her spaces' care"
     for _ in range(MAX_ATTEMPTS):
         world.mail.deliver(queue.take(10))
     assert queue.bodies == [] and throttled.sent == 1
@@ -317,3 +319,93 @@ def test_the_pacer_keeps_to_its_rate() -> None:
 def test_an_unknown_digest_kind_is_refused(world: World) -> None:
     with pytest.raises(ValueError):
         world.mail.run_digests("hourly", RUN)
+
+
+def care_of(text: str) -> str:
+    """The "Needs care in your spaces" section of a digest's text, or "" when it has none."""
+    if "Needs care in your spaces\n" not in text:
+        return ""
+    return text.split("Needs care in your spaces\n", 1)[1].split("\n\n", 1)[0]
+
+
+def test_a_steward_s_digest_lists_what_needs_care_in_the_spaces_they_steward_only(world: World) -> None:
+    waiting = [world.write("lee", f"Question {n}", "platform", at=LAST_WEEK + n) for n in range(8)]
+    fresh = world.write("lee", "Asked this morning", "platform", at=RUN - 3600)  # within a working day
+    outcomes.mark(
+        world.posts,
+        world.directory,
+        Actor("jane", "Jane", frozenset({"platform"})),
+        waiting[0].id,
+        True,
+        clock=lambda: LAST_WEEK + 60,
+    )
+    old = world.write("omar", "An old design note", "design", at=MONDAY - 35 * 86400)
+    world.write("lee", "Noted", "design", parent=old, at=MONDAY - 35 * 86400 + 60)
+    run = world.mail.run_digests("weekly", RUN)
+    assert run.digests == 4, "ana's digest holds only her space's care, and is sent"
+    texts = world.texts()
+    assert care_of(texts["lee"]) == "" and "Needs care" not in texts["lee"], "lee stewards nothing"
+    ana = care_of(texts["ana"])
+    assert ana.startswith("Apps: ") and "Platform" not in ana and "Design" not in ana
+    assert "  * Quiet: no post in 4 weeks\n  * Its outcome was never marked achieved" in ana
+    assert "new post" not in texts["ana"]
+    jane = care_of(texts["jane"])
+    assert "Apps" not in jane, "jane stewards platform and design, not apps"
+    assert jane.index("Design: ") < jane.index("Platform: "), "spaces by name"
+    assert "Quiet: no post in 4 weeks, the last on 19 October 2026" in jane
+    assert jane.count("Its outcome was never marked achieved") == 1, "design's; platform's outcome was marked"
+    assert "8 posts unanswered after a working day:" in jane
+    assert jane.count("https://hub.example.com/teams/platform/#post-") == 5
+    assert all(post.id in jane for post in waiting[:5]) and waiting[5].id not in jane, "the oldest first"
+    assert "    ...and 3 more: https://hub.example.com/health/" in jane
+    assert fresh.id not in texts["jane"] and old.id not in jane, "asked within a working day; answered"
+    omar = care_of(texts["omar"])
+    assert omar.index("Apps: ") < omar.index("Design: ") < omar.index("Platform: ")
+
+
+def test_the_care_section_goes_through_the_queue_in_bounded_jobs(tmp_path: Path) -> None:
+    queue = MemoryQueue()
+    world = World(tmp_path, queue)
+    for n in range(60):
+        world.write("lee", f"Question {n}", "platform", at=LAST_WEEK + n)
+    world.posts._posts = {}  # the posts gone from the feed; their counts (and so the care) stay
+    run = world.mail.run_digests("weekly", RUN)
+    assert (run.digests, run.empty) == (3, 1), "the three stewards; lee, who follows only quiet platform"
+    jobs = [decode(body) for body in queue.bodies]
+    rows = [row for job in jobs if job is not None for row in job["people"]]
+    assert all(len(json.dumps(row)) < 2_000 for row in rows), "five posts a space, whatever is waiting"
+    world.mail.deliver(queue.take(10))
+    texts = world.texts()
+    assert sorted(texts) == ["ana", "jane", "omar"]
+    assert "60 posts unanswered after a working day:" in care_of(texts["jane"])
+    assert "    ...and 55 more: https://hub.example.com/health/" in care_of(texts["jane"])
+
+
+def test_no_care_no_section_and_a_non_steward_never_gets_one() -> None:
+    when = period("weekly", RUN)
+    lee = Person("lee", "Lee", "lee@example.com", "", "platform", "people/lee/")
+    names = {"platform": "Platform"}
+    healthy = Edition(when)
+    assert digest_for(lee, ["platform"], healthy, names, stewarded=["platform"]) is None, "nothing needs care"
+    edition = Edition(when, care={"platform": Care("platform", quiet=True)})
+    assert digest_for(lee, ["platform"], edition, names) is None, "not a steward"
+    found = digest_for(lee, ["platform"], edition, names, stewarded=["platform"])
+    assert found is not None and found.care == (Care("platform", quiet=True),) and found.sections == ()
+
+
+def test_a_care_section_lists_so_many_spaces_and_counts_the_rest() -> None:
+    lee = Person("lee", "Lee", "lee@example.com", "", "platform", "people/lee/")
+    slugs = [f"space-{n:02d}" for n in range(MAX_CARE_SPACES + 5)]
+    edition = Edition(period("weekly", RUN), care={slug: Care(slug, never_marked=True) for slug in slugs})
+    found = digest_for(lee, [], edition, {slug: slug.title() for slug in slugs}, stewarded=reversed(slugs))
+    assert found is not None
+    assert [care.space for care in found.care] == slugs[:MAX_CARE_SPACES] and found.care_more == 5
+
+
+def test_a_job_queued_before_care_sections_still_reads() -> None:
+    head = {"kind": "weekly", "label": "2026-W47", "span": "16 to 22 November 2026", "total": 0}
+    old = _digest_from(head, "weekly", ["lee", [], []], {})
+    assert (old.care, old.care_more) == ((), 0)
+    care = Care("platform", True, None, ("01JD0000000000000000000010",), 2, True)
+    new = _digest_from(head, "weekly", ["jane", [], [], [[care.row()], 1]], {})
+    assert (new.care, new.care_more) == ((care,), 1)

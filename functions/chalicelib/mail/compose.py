@@ -34,13 +34,16 @@ from chalicelib.mail.config import MailSettings
 from chalicelib.mail.preferences import Reason
 from chalicelib.mail.tokens import ReplyTokens
 from chalicelib.mail.unsubscribe import Stop, Unsubscribe, UnsubscribeTokens
+from chalicelib.metrics import reading, rules
 from chalicelib.posts.persistence.base import Post
 
 if TYPE_CHECKING:
-    from chalicelib.mail.digest import Digest, Item
+    from chalicelib.mail.digest import Care, Digest, Item
     from chalicelib.mail.message import MailMessage
 
 PREFERENCES_PATH = "/api/html/mail/preferences"
+HEALTH_PATH = "/health/"
+CARE_HEADING = "Needs care in your spaces"
 UNSUBSCRIBE_PATH = "/api/mail/unsubscribe"
 DIGEST_SENDER = "digest.noreply"  # not a space's address (slugs have no dot), nor a reply address
 ANSWER_SENDER = "answers.noreply"
@@ -233,6 +236,9 @@ class Composer:
         subject = f"Your {digest.kind} Commons digest: {posts} new post{'s' if posts != 1 else ''}"
         if digest.mentions:
             subject += f", {len(digest.mentions)} mentioning you"
+        if digest.care:
+            needing = len(digest.care) + digest.care_more
+            subject += f", {needing} of your spaces need{'s' if needing == 1 else ''} care"
         stop_link = self.unsubscribe_link(recipient.handle, "digest")
         message = self._message(
             sender=Address("Commons", DIGEST_SENDER, self.settings.domain),
@@ -247,6 +253,10 @@ class Composer:
         lines = [f"Your {digest.kind} digest, {digest.span}.", ""]
         html = [f'<h1 style="margin:0 0 4px;font-size:20px">Your {digest.kind} digest</h1>']
         html.append(f'<p style="margin:0 0 16px;color:#555555;font-size:13px">{escape(digest.span)}</p>')
+        if digest.care:
+            care_text, care_html = self._care(digest)
+            lines += care_text
+            html.append(care_html)
         for section in digest.sections:
             space = self.directory.space(section.space)
             name = space.name if space is not None else section.space
@@ -281,6 +291,58 @@ class Composer:
         )
         _bodies(message, text, _layout("\n".join(html), footer))
         return message
+
+    def _care(self, digest: Digest) -> tuple[list[str], str]:
+        """A steward's "Needs care in your spaces": per space, whether it is quiet, its posts
+        unanswered after a working day (linked, the rest counted) and whether its outcome was
+        never marked; then how many more spaces need care, linked to the health page."""
+        lines = [CARE_HEADING]
+        rows = []
+        for care in digest.care:
+            space = self.directory.space(care.space)
+            name = space.name if space is not None else care.space
+            link = self.space_link(space, care.space)
+            notes = self._care_notes(care)
+            lines.append(f"{name}: {link}")
+            lines += [f"  * {note}" for note in notes]
+            cell = [f'<a href="{escape(link)}" style="color:#3f51b5;font-weight:bold">{escape(name)}</a>']
+            cell += [f'<br><span style="color:#333333">{escape(note)}</span>' for note in notes]
+            if care.unanswered:
+                count = len(care.unanswered) + care.unanswered_more
+                waiting = f"{count} post{'s' if count != 1 else ''} unanswered after a working day:"
+                lines.append(f"  * {waiting}")
+                cell.append(f'<br><span style="color:#333333">{escape(waiting)}</span>')
+                for post_id in care.unanswered:
+                    posted = f"Posted {_when(rules.created(post_id))}"
+                    href = self.post_link(care.space, post_id)
+                    lines.append(f"    - {posted}: {href}")
+                    cell.append(f'<br>&nbsp;&nbsp;<a href="{escape(href)}" style="color:#3f51b5">{escape(posted)}</a>')
+                if care.unanswered_more:  # the health page lists them all
+                    health = self.hub(HEALTH_PATH)
+                    lines.append(f"    ...and {care.unanswered_more} more: {health}")
+                    cell.append(
+                        f'<br>&nbsp;&nbsp;<a href="{escape(health)}" style="color:#3f51b5">'
+                        f"And {care.unanswered_more} more</a>"
+                    )
+            rows.append("".join(cell))
+        html = f'<h2 style="margin:20px 0 8px;font-size:16px">{escape(CARE_HEADING)}</h2>' + _table(rows)
+        if digest.care_more:
+            health = self.hub(HEALTH_PATH)
+            more = f"And {digest.care_more} more space{'s' if digest.care_more != 1 else ''}"
+            lines.append(f"  ...{more[0].lower()}{more[1:]}: {health}")
+            html += f'<p style="margin:4px 0"><a href="{escape(health)}">{escape(more)}</a></p>'
+        lines.append("")
+        return lines, html
+
+    @staticmethod
+    def _care_notes(care: Care) -> list[str]:
+        notes = []
+        if care.quiet:
+            last = f", the last on {_when(rules.parse_iso(care.last_post_at), hour=False)}" if care.last_post_at else ""
+            notes.append(f"Quiet: no post in {reading.QUIET_DAYS // 7} weeks{last}")
+        if care.never_marked:
+            notes.append("Its outcome was never marked achieved")
+        return notes
 
     # --- parts ---
 
@@ -336,6 +398,14 @@ class Composer:
         replies = f"{item.replies} repl{'y' if item.replies == 1 else 'ies'}"
         outcome = ", achieved the outcome" if item.outcome else ""
         return f"{author.name if author is not None else item.author}, {replies}{outcome}"
+
+
+def _when(epoch: float, hour: bool = True) -> str:
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(epoch, UTC)
+    day = f"{moment.day} {moment:%B %Y}"
+    return f"{day}, {moment:%H:%M} UTC" if hour else day
 
 
 def _table(rows: Any) -> str:

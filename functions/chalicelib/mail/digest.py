@@ -5,8 +5,11 @@ A run reads everything once, whatever the organisation's size, and never once pe
 - the period's posts, from the org-wide feed newest first (ids are ULIDs, so the feed is in time
   order) until a post is older than the period: every space's new posts, and every mention;
 - the outcome counts (one Query), everyone's chosen preferences (one Query of their partition)
-  and the suppressed addresses (one Query).
-Each person's digest is then worked out in memory, an empty one is not sent, and the digests go
+  and the suppressed addresses (one Query);
+- the health of every space (`metrics.reading.health`: two Queries of the quarters' metrics, and
+  the outcome counts already read), for each steward's "Needs care in your spaces".
+Each person's digest is then worked out in memory, an empty one is not sent (one with only a
+steward's care section is), and the digests go
 to the queue as jobs of many people each, holding the posts they list (`fanout`); `deliver`
 composes and sends them within the SES rate. Daily runs cover yesterday (UTC) and weekly runs,
 on Mondays, the ISO week before, so runs at any hour of the day neither miss nor repeat a post.
@@ -28,6 +31,7 @@ from chalicelib.mail.fanout import MAX_JOB_BYTES, Budget, Delivery, Job, later, 
 from chalicelib.mail.persistence.base import MailStore
 from chalicelib.mail.preferences import DEFAULTS, follows
 from chalicelib.mail.sending import Sender
+from chalicelib.metrics import reading
 from chalicelib.posts.authoring import iso
 from chalicelib.posts.outcomes import iso_week
 from chalicelib.posts.persistence.base import Post, PostsStore
@@ -41,6 +45,8 @@ MAX_PAGES = 5_000
 MAX_PER_SPACE = 10  # listed per space; the rest are counted, with a link to the space
 MAX_ITEMS = 100  # listed in one digest, so that one fits in a job whatever a person follows
 MAX_MENTIONS = 20
+MAX_CARE_POSTS = 5  # unanswered posts listed per space in a steward's care section; the rest counted
+MAX_CARE_SPACES = 25  # spaces in one care section; the rest counted, with a link to the health page
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,40 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Care:
+    """What needs care in one space, as a steward's digest lists it (`metrics.reading.health`)."""
+
+    space: str
+    quiet: bool = False  # no post in four weeks
+    last_post_at: str | None = None  # when quiet: the last post's time, if there was one
+    unanswered: tuple[str, ...] = ()  # post ids, oldest first, at most MAX_CARE_POSTS
+    unanswered_more: int = 0  # unanswered after a working day, not listed
+    never_marked: bool = False  # its outcome was never marked achieved
+
+    def row(self) -> list[Any]:
+        return [
+            self.space,
+            self.quiet,
+            self.last_post_at,
+            list(self.unanswered),
+            self.unanswered_more,
+            self.never_marked,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Care:
+        space, quiet, last, unanswered, more, never = row
+        return cls(
+            str(space),
+            bool(quiet),
+            None if last is None else str(last),
+            tuple(str(post_id) for post_id in unanswered),
+            int(more),
+            bool(never),
+        )
+
+
+@dataclass(frozen=True)
 class Digest:
     kind: Kind
     label: str
@@ -123,6 +163,8 @@ class Digest:
     sections: tuple[Section, ...]
     mentions: tuple[Item, ...]
     outcomes_total: int  # across the organisation this week
+    care: tuple[Care, ...] = ()  # the steward's spaces that need care, by name
+    care_more: int = 0  # spaces that need care, not listed
 
 
 @dataclass
@@ -135,11 +177,15 @@ class Edition:
     outcomes: dict[str, int] = field(default_factory=dict)
     outcomes_total: int = 0
     posts: int = 0
+    care: dict[str, Care] = field(default_factory=dict)  # slug -> what needs care, for spaces that do
 
 
-def read_edition(posts: PostsStore, when: Period) -> Edition:
-    """The period's posts (one feed, read newest first until older than the period) and this
-    week's outcome counts (one Query)."""
+def read_edition(
+    posts: PostsStore, when: Period, directory: Directory | None = None, now: float | None = None
+) -> Edition:
+    """The period's posts (one feed, read newest first until older than the period), this
+    week's outcome counts (one Query) and, given the directory, every space's health as of `now`
+    (the end of the period by default; two Queries)."""
     edition = Edition(when)
     start, end = iso(when.start), iso(when.end)
     position = None
@@ -165,11 +211,39 @@ def read_edition(posts: PostsStore, when: Period) -> Edition:
     org, spaces = posts.all_outcome_counts()
     edition.outcomes = {slug: counts.weeks.get(when.week, 0) for slug, counts in spaces.items()}
     edition.outcomes_total = org.weeks.get(when.week, 0)
+    if directory is not None:
+        totals = {slug: counts.total for slug, counts in spaces.items()}
+        found = reading.health(posts.metrics(), directory, totals, when.end if now is None else now)
+        edition.care = care_of(found)
     return edition
 
 
-def digest_for(person: Person, followed: Iterable[str], edition: Edition, names: Mapping[str, str]) -> Digest | None:
-    """One person's digest, or None when it would hold no post. `names`: the spaces' names."""
+def care_of(health: Mapping[str, Any]) -> dict[str, Care]:
+    """The health lists (`metrics.reading.health`) as what needs care, per space."""
+    quiet = {entry["slug"]: entry.get("last_post_at") for entry in health.get("quiet", ())}
+    waiting = {entry["slug"]: entry for entry in health.get("unanswered", ())}
+    never = {entry["slug"] for entry in health.get("never_marked", ())}
+    care = {}
+    for slug in sorted({*quiet, *waiting, *never}):
+        entry = waiting.get(slug)
+        listed = tuple(str(post["id"]) for post in entry["posts"][:MAX_CARE_POSTS]) if entry else ()
+        count = int(entry["unanswered_count"]) if entry else 0
+        last = quiet.get(slug)
+        care[slug] = Care(
+            slug, slug in quiet, None if last is None else str(last), listed, count - len(listed), slug in never
+        )
+    return care
+
+
+def digest_for(
+    person: Person,
+    followed: Iterable[str],
+    edition: Edition,
+    names: Mapping[str, str],
+    stewarded: Iterable[str] = (),
+) -> Digest | None:
+    """One person's digest, or None when it would hold no post and nothing that needs care in the
+    spaces they steward (`stewarded`). `names`: the spaces' names."""
     sections: list[Section] = []
     listed = 0
     for slug in sorted(followed, key=lambda s: (names.get(s, "").casefold(), s)):
@@ -181,10 +255,16 @@ def digest_for(person: Person, followed: Iterable[str], edition: Edition, names:
         sections.append(Section(slug, tuple(new[:room]), len(new) - len(new[:room]), outcomes))
         listed += len(new[:room])
     mentions = tuple(edition.mentions.get(person.handle.lower(), [])[:MAX_MENTIONS])
-    if not mentions and not any(section.items or section.more for section in sections):
+    care = [
+        edition.care[s] for s in sorted(stewarded, key=lambda s: (names.get(s, "").casefold(), s)) if s in edition.care
+    ]
+    if not mentions and not care and not any(section.items or section.more for section in sections):
         return None
     p = edition.period
-    return Digest(p.kind, p.label, p.span, tuple(sections), mentions, edition.outcomes_total)
+    shown = tuple(care[:MAX_CARE_SPACES])
+    return Digest(
+        p.kind, p.label, p.span, tuple(sections), mentions, edition.outcomes_total, shown, len(care) - len(shown)
+    )
 
 
 @dataclass
@@ -224,7 +304,7 @@ class Digests:
         if kind not in KINDS:
             raise ValueError(f"no digest kind {kind!r}")
         when = period(kind, now)
-        edition = read_edition(self.posts, when)
+        edition = read_edition(self.posts, when, self.directory, now)
         chosen = self.store.all_preferences()
         stopped = self.store.suppressions()
         run = DigestRun(kind, when.label, posts=edition.posts)
@@ -238,7 +318,8 @@ class Digests:
             if person.email.lower() in stopped:
                 run.suppressed += 1
                 continue
-            digest = digest_for(person, follows(preferences, person, self.directory), edition, names)
+            followed = follows(preferences, person, self.directory)
+            digest = digest_for(person, followed, edition, names, self.directory.stewarded_by(person.handle))
             if digest is None:
                 run.empty += 1
                 continue
@@ -320,11 +401,15 @@ def pack(planned: list[tuple[Person, Digest]], per_job: int) -> list[Job]:
 def _row(person: Person, digest: Digest) -> tuple[list[Any], list[Item]]:
     sections = [[s.space, [item.id for item in s.items], s.more, s.outcomes] for s in digest.sections]
     listed = [item for s in digest.sections for item in s.items] + list(digest.mentions)
-    return [person.handle, sections, [item.id for item in digest.mentions]], listed
+    row: list[Any] = [person.handle, sections, [item.id for item in digest.mentions]]
+    if digest.care:
+        row.append([[care.row() for care in digest.care], digest.care_more])
+    return row, listed
 
 
 def _digest_from(head: dict[str, Any], kind: Kind, row: list[Any], catalogue: dict[str, Item]) -> Digest:
-    _, sections, mentions = row
+    _, sections, mentions, *rest = row  # a job queued before care sections has three fields
+    care, care_more = rest[0] if rest else ([], 0)
     return Digest(
         kind=kind,
         label=str(head["label"]),
@@ -335,4 +420,6 @@ def _digest_from(head: dict[str, Any], kind: Kind, row: list[Any], catalogue: di
         ),
         mentions=tuple(catalogue[i] for i in mentions),
         outcomes_total=int(head.get("total") or 0),
+        care=tuple(Care.from_row(entry) for entry in care),
+        care_more=int(care_more),
     )
