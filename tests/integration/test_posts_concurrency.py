@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import pytest
 
 from chalicelib.posts import authoring, reactions
 from chalicelib.posts.actors import Actor
@@ -17,6 +21,16 @@ from tests.integration.posts_client import Person
 
 PEOPLE = 24
 TOGGLES_EACH = 10
+
+
+@pytest.fixture(autouse=True)
+def own_table(hub: Stack) -> Iterator[None]:
+    """Each test on a small table of its own: moto copies every table a transaction touches, so on
+    the suite's shared table each of these hundreds of transactions would cost what the whole
+    suite wrote before it (DynamoDB's cost does not grow so). The hub fixture restores the table."""
+    hub.install(posts=replace(hub.settings.posts, table=f"concurrency-{uuid.uuid4().hex[:8]}"))
+    assert services().posts.store.create_storage()
+    yield
 
 
 def test_concurrent_toggles_end_with_counts_equal_to_the_stored_reactions(hub: Stack) -> None:
