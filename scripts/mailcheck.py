@@ -29,6 +29,7 @@ for _path in (REPO / "functions", REPO / "scripts"):
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.directory import DirectoryError  # noqa: E402
 from chalicelib.errors import CommonsError  # noqa: E402
+from chalicelib.feeds.persistence.memory import MemoryFeedsStore  # noqa: E402
 from chalicelib.mail.intake import Decision  # noqa: E402
 from chalicelib.mail.message import MAX_MESSAGE_BYTES  # noqa: E402
 from chalicelib.mail.persistence.memory import MemoryMailStore  # noqa: E402
@@ -149,6 +150,7 @@ def check(raw: bytes, verdicts: Verdicts, configured: Settings) -> Decision:
         posts_store=None if configured.posts.endpoint else MemoryPostsStore(),
         mail_store=MemoryMailStore(),
         mail_sender=NoSending(),
+        feeds_store=MemoryFeedsStore(),
     )
     try:
         services.directory.space("")  # read the snapshot now, so a broken one is one clear line

@@ -14,9 +14,15 @@ if TYPE_CHECKING:
 Action = Callable[[web.Incoming, Services], web.Outgoing]
 
 
-def respond(request: Request | None, action: Action) -> Response:
-    """Run `action` through `web.answer`: the Origin check, then errors as short pages or JSON."""
+def respond(request: Request | None, action: Action, *, one_click_unsubscribe: bool = False) -> Response:
+    """Run `action` through `web.answer`: the Origin check (which RFC 8058's one-click unsubscribe
+    alone is exempt from, see `web.http.answer`), then errors as short pages or JSON."""
     assert request is not None, "Chalice sets the current request before calling a view"
     incoming = web.from_chalice(request)
-    outgoing = web.answer(incoming, lambda req: action(req, services()), lambda: services().settings.public_origin)
+    outgoing = web.answer(
+        incoming,
+        lambda req: action(req, services()),
+        lambda: services().settings.public_origin,
+        one_click_unsubscribe=one_click_unsubscribe,
+    )
     return web.to_chalice(outgoing)

@@ -17,6 +17,8 @@ from chalicelib.auth.oidc import FetchJson, TokenExchange, fetch_json
 from chalicelib.auth.services import AuthServices
 from chalicelib.config import Settings
 from chalicelib.directory import Directory
+from chalicelib.feeds.persistence.base import FeedsStore
+from chalicelib.feeds.services import FeedsServices
 from chalicelib.mail.fanout import Queue
 from chalicelib.mail.persistence.base import MailStore
 from chalicelib.mail.sending import Sender
@@ -36,6 +38,7 @@ class Services:
     auth: AuthServices
     posts: PostsServices
     mail: MailServices
+    feeds: FeedsServices
 
     @classmethod
     def build(
@@ -49,13 +52,16 @@ class Services:
         mail_store: MailStore | None = None,
         mail_sender: Sender | None = None,
         mail_queue: Queue | None = None,
+        feeds_store: FeedsStore | None = None,
     ) -> Services:
         """`token_exchange` and `fetch` stand in for the provider's HTTP endpoints in benchmarks;
-        `posts_store` and `mail_store` for DynamoDB (the in-memory stores, in tests); `mail_sender`
-        for SES (the dev stack keeps what it sends for its mailbox); `mail_queue` for SQS."""
+        `posts_store`, `mail_store` and `feeds_store` for DynamoDB (the in-memory stores, in tests);
+        `mail_sender` for SES (the dev stack keeps what it sends for its mailbox); `mail_queue` for
+        SQS."""
         directory = Directory(settings.directory_path, reload=settings.directory_reload)
         posts = PostsServices.build(settings.posts, directory, settings.session_keys, posts_store)
         table = settings.posts
+        location = Location(table.table, table.region, table.endpoint)
         return cls(
             settings=settings,
             clock=clock,
@@ -68,10 +74,19 @@ class Services:
                 settings.session_keys,
                 posts,
                 public_origin=settings.public_origin,
-                location=Location(table.table, table.region, table.endpoint),
+                location=location,
                 store=mail_store,
                 sender=mail_sender,
                 queue=mail_queue,
+                clock=clock,
+            ),
+            feeds=FeedsServices.build(
+                settings.session_keys,
+                directory,
+                posts.store,
+                public_origin=settings.public_origin,
+                location=location,
+                store=feeds_store,
                 clock=clock,
             ),
         )

@@ -216,6 +216,7 @@ def in_memory(org: Organisation, directory: Directory) -> Outcomes:
 
 def on_moto(org: Organisation, directory: Directory) -> tuple[int, Outcomes]:
     from chalicelib.mail.persistence import _dynamodb_models as mail_models
+    from chalicelib.mail.persistence import dynamodb as mail_adapter
     from chalicelib.posts.persistence import _dynamodb_models as post_models
     from chalicelib.posts.persistence import dynamodb as post_adapter
     from devstack import local_aws
@@ -240,7 +241,7 @@ def on_moto(org: Organisation, directory: Directory) -> tuple[int, Outcomes]:
             for handle, chosen in org.preferences.items():
                 keys = (mail_models.PREFS_PK, mail_models.EACH_POST_PK) if chosen.each_post else (mail_models.PREFS_PK,)
                 for pk in keys:
-                    batch.save(_preferences_item(mail_models, pk, handle, chosen))
+                    batch.save(mail_adapter._item(mail_models, pk, handle, chosen))
         with mail_models.SuppressionItem.batch_write() as batch:
             for stopped in org.suppressions:
                 item = mail_models.SuppressionItem(
@@ -262,19 +263,6 @@ def on_moto(org: Organisation, directory: Directory) -> tuple[int, Outcomes]:
         return requests, outcomes
     finally:
         aws.stop()
-
-
-def _preferences_item(models: Any, pk: str, handle: str, chosen: Preferences) -> Any:
-    return models.PreferencesItem(
-        pk,
-        handle,
-        chosen_follows=chosen.follows is not None,
-        follows=set(chosen.follows) if chosen.follows else None,
-        each_post=chosen.each_post,
-        digest=chosen.digest,
-        mentions=chosen.mentions,
-        replies=chosen.replies,
-    )
 
 
 def main() -> None:

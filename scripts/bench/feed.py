@@ -80,18 +80,43 @@ def start_stack(hub: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.1)
 
 
+def signed_in(playwright: Any, url: str, path: str, handle: str) -> tuple[Any, Any, Any]:
+    """Chromium (the browser, its context and a page) signed in as `handle` through the dev
+    identity provider, on `path`."""
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url + path)
+    page.locator("input[name=login]").fill(handle)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url + path)
+    return browser, context, page
+
+
+def median_load_ms(page: Any, address: str, drawn: str, measure: str, loads: int, timeout: float) -> float:
+    """Load `address` `loads` times (after two that warm the stack and the browser's cache, as a
+    returning visitor has), each until the page's own watcher says `drawn` (a JavaScript test);
+    the median of what `measure` reads from the page's own clock. Polled with evaluate, which the
+    hub's CSP allows (it forbids the string evaluation that wait_for_function uses)."""
+    samples: list[float] = []
+    for run in range(loads + 2):
+        page.goto(address, wait_until="domcontentloaded")
+        deadline = time.monotonic() + timeout
+        while not page.evaluate(drawn):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{address} was not drawn within {timeout} s")
+            page.wait_for_timeout(5)
+        if run >= 2:
+            samples.append(max(0.0, float(page.evaluate(measure))))
+    return statistics.median(samples)
+
+
 def feed_visible_ms(url: str, handle: str) -> float:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
         path = f"/teams/{SPACE}/"
-        page.goto(url + path)
-        page.locator("input[name=login]").fill(handle)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(url + path)
+        browser, context, page = signed_in(playwright, url, path, handle)
         for number in range(POSTS):
             body = f"Bench post {number}: the **release** went out, see @{handle}."
             headers = {"Origin": url, "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
@@ -101,25 +126,9 @@ def feed_visible_ms(url: str, handle: str) -> float:
             if not response.ok:
                 raise SystemExit(f"could not create a post: {response.status} {response.text()}")
         context.add_init_script(WATCH)
-        samples: list[float] = []
-        for run in range(LOADS + 2):
-            page.goto(url + path, wait_until="domcontentloaded")
-            _wait_for_feed(page)
-            if run >= 2:  # the first loads warm the stack and the browser's cache, as a returning visitor has
-                samples.append(max(0.0, float(page.evaluate(MEASURE))))
+        value = median_load_ms(page, url + path, "window.__feedVisibleAt !== undefined", MEASURE, LOADS, 10.0)
         browser.close()
-    return statistics.median(samples)
-
-
-def _wait_for_feed(page: Any, timeout: float = 10.0) -> None:
-    """Until the watcher has seen the feed. Polled with evaluate, which the hub's CSP allows (it
-    forbids the string evaluation that wait_for_function uses); the figure comes from the page's
-    own clock, not from this poll."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate("window.__feedVisibleAt !== undefined"):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the feed did not show within {timeout} s")
-        page.wait_for_timeout(5)
+    return value
 
 
 def main() -> None:

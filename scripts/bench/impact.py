@@ -27,17 +27,15 @@ import json
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.feed import CHROMIUM_ARGS, REPO, start_stack
+from bench.feed import REPO, median_load_ms, signed_in, start_stack
 from hub.synthetic import generate
 
 SPACES = 1_000
@@ -163,14 +161,8 @@ def impact_visible_ms(url: str, handle: str, answers: dict[str, bytes] | None, r
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
         path = "/impact/"
-        page.goto(url + path)
-        page.locator("input[name=login]").fill(handle)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(url + path)
+        browser, context, page = signed_in(playwright, url, path, handle)
         if answers is not None:
             stub_api(context, url, answers)
         if rows is None:
@@ -181,23 +173,9 @@ def impact_visible_ms(url: str, handle: str, answers: dict[str, bytes] | None, r
             print(f"bench: impact: the stack's API lists {listed_spaces} spaces", file=sys.stderr, flush=True)
             rows = rows_shown(listed_spaces)
         context.add_init_script(WATCH % (CHARTS, rows))
-        samples: list[float] = []
-        for run in range(LOADS + 2):
-            page.goto(url + path, wait_until="domcontentloaded")
-            _wait_until_drawn(page)
-            if run >= 2:  # the first loads warm the stack and the browser's cache, as a returning visitor has
-                samples.append(max(0.0, float(page.evaluate(MEASURE))))
+        value = median_load_ms(page, url + path, "window.__impactVisibleAt !== undefined", MEASURE, LOADS, 20.0)
         browser.close()
-    return statistics.median(samples)
-
-
-def _wait_until_drawn(page: Any, timeout: float = 20.0) -> None:
-    """Polled with evaluate, which the hub's CSP allows (wait_for_function is string evaluation)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate("window.__impactVisibleAt !== undefined"):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the dashboard was not drawn within {timeout} s")
-        page.wait_for_timeout(5)
+    return value
 
 
 def main() -> None:

@@ -10,9 +10,9 @@ HTTP (started here, on loopback only), as bench.posts measures its handlers:
   moto parses every set element in Python, and takes seconds where DynamoDB takes milliseconds;
   104 such weeks exceed the client's 10 s read timeout on moto);
 - metrics_26_weeks_100k_people_max_error_pct: the sketch's worst error over those weeks;
-- rt_metrics, rt_metrics_spaces, rt_metrics_health: DynamoDB requests per read (bounds 3, 2, 3);
-- rt_create_post, rt_create_reply, rt_toggle_reaction, rt_mark_outcome (and the other rt_* of
-  bench.posts): the writes' round trips with the counting in them (bound 1 each).
+- rt_metrics, rt_metrics_spaces, rt_metrics_health: DynamoDB requests per read (bounds 3, 2, 3).
+
+The writes' round trips, with the counting in them, are bench.posts' rt_* figures (bound 1 each).
 
 Each figure is measured on its own: one that fails is reported, the others are still measured,
 and the module fails at the end.
@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import functools
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -32,8 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import report
-from bench.posts import PEOPLE, Figures, InProcess, _directory, _settings, round_trips
+from bench import report, report_times
+from bench.posts import PEOPLE, Figures, InProcess, _directory, _settings
 
 REPO = Path(__file__).resolve().parents[2]
 for _path in (REPO / "functions", REPO / "scripts"):
@@ -50,15 +49,7 @@ BOUNDS = {"rt_metrics": 3, "rt_metrics_spaces": 2, "rt_metrics_health": 3}
 
 
 def _timed(name: str, action: Callable[[], object], runs: int = RUNS, warm: int = WARM) -> None:
-    timings = []
-    for i in range(runs + warm):
-        started = time.perf_counter()
-        action()
-        if i >= warm:
-            timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    report(f"{name}_p50", round(statistics.median(timings), 2), "ms")
-    report(f"{name}_p95", round(timings[int(len(timings) * 0.95) - 1], 2), "ms")
+    report_times(action, runs, p50=f"{name}_p50", p95=f"{name}_p95", warm=warm)
 
 
 def seed(inproc: InProcess) -> None:
@@ -103,7 +94,6 @@ def main() -> None:
             inproc = InProcess(settings)
             reader = PEOPLE[2]
             try:
-                figures.measure("round trips", lambda: round_trips(inproc, figures))
                 inproc.fresh_table()
                 figures.measure("seed", lambda: seed(inproc))
                 reads: dict[str, Callable[[], object]] = {

@@ -24,7 +24,6 @@ import functools
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from typing import Any
 
 import requests
 
-from bench import report
+from bench import report, report_times
 
 REPO = Path(__file__).resolve().parents[2]
 for _path in (REPO / "functions", REPO / "scripts"):
@@ -303,15 +302,7 @@ def handler_times(inproc: InProcess, figures: Figures) -> None:
             )
         version[0], flip[0] = 1, False
         inproc.call("POST", f"/api/posts/{post['id']}/outcome", author, {"state": "on", "space": "bench"})
-        timings = []
-        for i in range(HANDLER_RUNS + 10):
-            started = time.perf_counter()
-            action()
-            if i >= 10:
-                timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        report(f"handler_{name}_p50_ms", round(statistics.median(timings), 2), "ms")
-        report(f"handler_{name}_p95_ms", round(timings[int(len(timings) * 0.95) - 1], 2), "ms")
+        report_times(action, HANDLER_RUNS, p50=f"handler_{name}_p50_ms", p95=f"handler_{name}_p95_ms")
 
     for name, action in routes.items():
         figures.measure(f"handler_{name}", functools.partial(time_route, name, action))

@@ -88,6 +88,20 @@ def start(
         time.sleep(0.1)
 
 
+def client(service: str, endpoint: str, region: str = "us-east-1", config: Any = None) -> Any:
+    """A botocore client of `service` at a local endpoint (moto's server), with the dummy
+    credentials it takes (it checks none)."""
+    import botocore.session
+
+    from chalicelib.table import LOCAL_CREDENTIALS
+
+    key, secret = LOCAL_CREDENTIALS
+    return botocore.session.get_session().create_client(
+        service, endpoint_url=endpoint, region_name=region, aws_access_key_id=key, aws_secret_access_key=secret,
+        config=config,
+    )  # fmt: skip
+
+
 def _ready(endpoint: str) -> bool:
     import urllib.request
 

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from chalicelib.mail.sending import KeepingSender, Kept, SesSender
-from chalicelib.table import LOCAL_CREDENTIALS
+from devstack import local_aws
 
 log = logging.getLogger("devserver.mailbox")
 PATH = "/_dev/mail"
@@ -90,18 +90,11 @@ class Letter:
 def local_sender(endpoint: str, domain: str, region: str = "us-east-1") -> KeepingSender:
     """SES v2 at a local endpoint (moto's server), with the mail domain verified there, wrapped so
     that every message it takes is kept for the mailbox."""
-    import botocore.session
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = botocore.session.get_session().create_client(
-        "sesv2",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=LOCAL_CREDENTIALS[0],
-        aws_secret_access_key=LOCAL_CREDENTIALS[1],
-        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2}),
-    )
+    config = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2})
+    client = local_aws.client("sesv2", endpoint, region, config)
     try:
         client.create_email_identity(EmailIdentity=domain)
     except ClientError as exc:

@@ -166,6 +166,8 @@ def posts_container(attributes: str, heading: str, plain_page: str, plain_label:
         " (works without JavaScript).</p></noscript>"
         '<p class="commons-posts__status" role="status" hidden>Loading posts…</p>'
         "</section>"
+        # The API helper first: commons-posts.js starts as soon as it runs.
+        f'<script src="{root}assets/commons-api.js"></script>'
         f'<script src="{root}assets/commons-posts.js"></script>'
     )
 

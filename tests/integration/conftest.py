@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import boto3
 import pytest
 import requests
 from joserfc.jwk import RSAKey
@@ -269,13 +268,7 @@ def hub(stack: Stack) -> Iterator[Stack]:
 
 def local_ses(endpoint: str, domain: str) -> Any:
     """SES v2 on moto's server, with the mail domain verified so that it sends from it."""
-    client = boto3.client(
-        "sesv2",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = local_aws.client("sesv2", endpoint)
     client.create_email_identity(EmailIdentity=domain)
     return client
 

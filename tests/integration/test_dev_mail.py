@@ -37,7 +37,7 @@ from chalicelib.mail.message import MAX_MESSAGE_BYTES
 from chalicelib.mail.sending import KeepingSender, MailUnavailableError
 from chalicelib.runtime import Services, install
 from chalicelib.web.http import is_text
-from devstack import mailbox, smtp
+from devstack import local_aws, mailbox, smtp
 from devstack import server as devserver
 from tests.conftest import free_port
 from tests.integration.conftest import PEOPLE, SPACES
@@ -458,15 +458,7 @@ def test_with_a_sender_that_keeps_nothing_the_mailbox_says_so(dev: DevMail) -> N
 
 
 def test_the_dev_sender_verified_the_mail_domain_in_local_ses(dev: DevMail, local_dynamodb: str) -> None:
-    import boto3
-
-    ses = boto3.client(
-        "sesv2",
-        endpoint_url=local_dynamodb,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    ses = local_aws.client("sesv2", local_dynamodb)
     identities = [item["IdentityName"] for item in ses.list_email_identities()["EmailIdentities"]]
     assert DOMAIN in identities
     # Making it again (a dev server restarted against the same moto server) is fine.

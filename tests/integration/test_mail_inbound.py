@@ -28,7 +28,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 import app
@@ -36,6 +35,7 @@ import mailcheck
 from chalicelib.mail.sending import KeepingSender, SesSender
 from chalicelib.posts.persistence.base import Post
 from chalicelib.runtime import Services, install
+from devstack import local_aws
 from devstack import server as devserver
 from tests.conftest import free_port
 
@@ -49,7 +49,6 @@ SPACES = {
     "platform": {"name": "Platform", "stewards": ["jane.doe", "omar.haddad"], "url": "teams/platform/"},
     "design": {"name": "Design", "stewards": ["omar.haddad", "lee.park"], "url": "teams/design/"},
 }
-CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 @dataclass
@@ -228,10 +227,8 @@ def inbound_stack(tmp_path_factory: pytest.TempPathFactory, local_dynamodb: str)
         kept = KeepingSender(SesSender())  # SES v2 through the default session, as deployed
         services = Services.build(settings, mail_sender=kept)
         assert services.posts.store.create_storage()
-        s3, sns, sqs, ses = (
-            boto3.client(name, endpoint_url=local_dynamodb, **CREDENTIALS) for name in ("s3", "sns", "sqs", "ses")
-        )
-        boto3.client("sesv2", endpoint_url=local_dynamodb, **CREDENTIALS).create_email_identity(EmailIdentity=DOMAIN)
+        s3, sns, sqs, ses = (local_aws.client(name, local_dynamodb) for name in ("s3", "sns", "sqs", "ses"))
+        local_aws.client("sesv2", local_dynamodb).create_email_identity(EmailIdentity=DOMAIN)
         bucket = f"commons-inbound-{uuid.uuid4().hex[:8]}"
         s3.create_bucket(Bucket=bucket)
         topic = sns.create_topic(Name=f"inbound-mail-{uuid.uuid4().hex[:6]}")["TopicArn"]

@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
@@ -37,6 +36,7 @@ from chalicelib.posts import authoring
 from chalicelib.posts.actors import Actor
 from chalicelib.posts.persistence.base import Post
 from chalicelib.runtime import Services, install
+from devstack import local_aws
 from devstack import server as devserver
 from tests.conftest import free_port
 
@@ -98,7 +98,7 @@ class Outbound:
 
     def ses_sent(self) -> int:
         """What moto's SES has sent in all (its send quota's count)."""
-        client = boto3.client("ses", **_aws(self.endpoint))
+        client = local_aws.client("ses", self.endpoint)
         return int(client.get_send_quota()["SentLast24Hours"])
 
     def mailed(self) -> list[EmailMessage]:
@@ -113,15 +113,6 @@ class Outbound:
                 store, directory, actor, parent.id, body, key, rate_limit=999, clock=lambda: at
             ).post
         return authoring.create_post(store, directory, actor, space, body, key, rate_limit=999, clock=lambda: at).post
-
-
-def _aws(endpoint: str) -> dict[str, str]:
-    return {
-        "endpoint_url": endpoint,
-        "region_name": "us-east-1",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +138,7 @@ def outbound(tmp_path_factory: pytest.TempPathFactory, local_dynamodb: str) -> I
         directory=root / "directory.json",
         overrides={"COMMONS_DYNAMODB_ENDPOINT": local_dynamodb, "COMMONS_TABLE": table},
     )
-    sqs, ses, sns = (boto3.client(name, **_aws(local_dynamodb)) for name in ("sqs", "sesv2", "sns"))
+    sqs, ses, sns = (local_aws.client(name, local_dynamodb) for name in ("sqs", "sesv2", "sns"))
     ses.create_email_identity(EmailIdentity=DOMAIN)
     queue_url = sqs.create_queue(QueueName=f"mail-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     mail_settings = MailSettings(

@@ -163,15 +163,19 @@ def test_posts_have_a_place_on_space_person_and_home_pages(hub: Path) -> None:
         (home, 'data-feed="org"', "/api/html/feed", ""),
     ]
     for html, attribute, plain_page, root in places:
-        section = re.search(r'<section class="commons-posts" id="posts" ([^>]*)>(.*?)</section>(<script[^>]*>)', html)
+        section = re.search(
+            r'<section class="commons-posts" id="posts" ([^>]*)>(.*?)</section>'
+            r'<script src="([./]*)assets/commons-api.js"></script>(<script[^>]*>)',
+            html,
+        )
         assert section is not None, attribute
         assert section.group(1).startswith(attribute) and "data-search-exclude" in section.group(1)
         # Without JavaScript, a link to the page the functions render; with it, the script fills the
         # container and runs as soon as the container exists.
         assert f'<noscript><p class="commons-posts__plain"><a href="{plain_page}">' in section.group(2)
-        assert section.group(3) == f'<script src="{root}assets/commons-posts.js">'
+        assert section.group(3) == root and section.group(4) == f'<script src="{root}assets/commons-posts.js">'
         assert html.count('id="posts"') == 1
-    assert (hub / "assets" / "commons-posts.js").is_file()
+    assert (hub / "assets" / "commons-posts.js").is_file() and (hub / "assets" / "commons-api.js").is_file()
     assert "commons:feed" not in home
     assert home.index('class="commons-counts"') < home.index('data-feed="org"')
     # The containers' placeholders stay out of the search index.

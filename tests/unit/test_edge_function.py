@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 import threading
 import time
@@ -15,8 +14,6 @@ from urllib.parse import unquote
 import pytest
 
 from devstack.edge_function import FUNCTION, REPO, EdgeRequest, EdgeResponse, ViewerRequestFunction, cloudfront_event
-
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the CloudFront Function runs on Node")
 
 
 def policy_cookie(epoch: int) -> str:

@@ -4,32 +4,17 @@ draw is tested in Chromium (tests/e2e/test_impact.py)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from datetime import date
 from typing import Any
 
 from tests.conftest import REPO
+from tests.node import call_exports
 
 SCRIPT = REPO / "scripts" / "hub" / "assets" / "commons-impact.js"
 
-HARNESS = """
-const impact = require(process.argv[1]);
-const calls = JSON.parse(process.argv[2]);
-process.stdout.write(JSON.stringify(calls.map(([name, args]) => impact[name](...args))));
-"""
-
 
 def node(*calls: tuple[str, list[Any]]) -> list[Any]:
-    result = subprocess.run(
-        ["node", "-e", HARNESS, str(SCRIPT), json.dumps(calls)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    answers: list[Any] = json.loads(result.stdout)
-    return answers
+    return call_exports(SCRIPT, calls)
 
 
 def test_an_iso_weeks_thursday_is_the_day_python_gives() -> None:

@@ -16,7 +16,7 @@ import pytest
 from chalicelib.config import SessionKey
 from chalicelib.directory import Directory, Person
 from chalicelib.mail import addresses
-from chalicelib.mail.compose import Composer, _when, answer, excerpt_of, recipient_key, thread_index, title_of
+from chalicelib.mail.compose import Composer, _when, answer, recipient_key, thread_index
 from chalicelib.mail.config import MailSettings
 from chalicelib.mail.digest import Care, Digest, Item, Section
 from chalicelib.mail.message import MailMessage
@@ -24,6 +24,7 @@ from chalicelib.mail.tokens import ReplyTokens
 from chalicelib.mail.unsubscribe import Unsubscribe, UnsubscribeTokens
 from chalicelib.metrics import rules
 from chalicelib.posts.persistence.base import Post
+from chalicelib.posts.titles import excerpt_of, title_of
 
 KEYS = (SessionKey("k1", b"k" * 32),)
 NOW = 1_795_000_000.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.feeds.services import feeds_of
 from chalicelib.runtime import Services
 from chalicelib.web.http import Incoming, Outgoing, json_body
 
@@ -15,7 +14,7 @@ def me(incoming: Incoming, services: Services) -> Outgoing:
     person = services.directory.by_handle(session.handle) if session.handle else None
     document: dict[str, Any]
     if person is not None:
-        document = {**person.public(), "in_directory": True, "feeds": feeds_of(services).links.of(person)}
+        document = {**person.public(), "in_directory": True, "feeds": services.feeds.links.of(person)}
     else:
         document = {"handle": None, "name": session.name, "email": session.email, "in_directory": False, "feeds": None}
     document["session_expires_at"] = session.expires_at

@@ -11,7 +11,8 @@ from chalicelib.auth.oidc import AuthlibTokenExchange, FetchJson, OpenIDProvider
 from chalicelib.auth.sessions import COOKIE, Session, SessionSigner
 from chalicelib.auth.signin_state import TransactionSealer
 from chalicelib.config import Settings
-from chalicelib.errors import SessionMissingError
+from chalicelib.directory import Directory, Person
+from chalicelib.errors import NotInDirectoryError, SessionMissingError
 from chalicelib.web.cookies import CookiePolicy
 from chalicelib.web.http import Incoming
 
@@ -58,3 +59,12 @@ class AuthServices:
         if not sealed:
             raise SessionMissingError("no session cookie")
         return self.sessions.open(sealed, now)
+
+    def directory_person(self, incoming: Incoming, now: float, directory: Directory, refusal: str) -> Person:
+        """The signed-in person as the directory has them; staff signed in but not in it yet are
+        refused with `refusal`, which says what they miss and to add themselves."""
+        session = self.current_session(incoming, now)
+        person = directory.by_handle(session.handle) if session.handle else None
+        if person is None:
+            raise NotInDirectoryError(f"{session.name!r} is signed in but not in the directory", message=refusal)
+        return person

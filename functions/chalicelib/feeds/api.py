@@ -7,10 +7,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from chalicelib.directory import Person
-from chalicelib.errors import NotInDirectoryError
-from chalicelib.feeds import atom
 from chalicelib.feeds.links import ORG_PATH, PAGE_PATH, SUFFIX, FeedNotFoundError, space_path
-from chalicelib.feeds.services import feeds_of
 from chalicelib.web import forms
 from chalicelib.web.http import Incoming, Outgoing, json_body, redirect
 
@@ -22,14 +19,14 @@ CACHE_CONTROL = "private, max-age=300"
 
 
 def org_feed(incoming: Incoming, services: Services) -> Outgoing:
-    feeds = feeds_of(services)
+    feeds = services.feeds
     token = incoming.param("t")
     person = feeds.links.reader(token)
     return _atom(feeds.reader.org(person, _self_link(services, ORG_PATH, token or "")))
 
 
 def space_feed(incoming: Incoming, services: Services) -> Outgoing:
-    feeds = feeds_of(services)
+    feeds = services.feeds
     token = incoming.param("t")
     person = feeds.links.reader(token)
     name = incoming.path_params.get("feed", "")
@@ -44,7 +41,7 @@ def revoke(incoming: Incoming, services: Services) -> Outgoing:
     to its `return_to`, or to the page of feed links."""
     person = signed_in_person(incoming, services)
     submission = forms.read(incoming, frozenset())
-    links = feeds_of(services).links.revoke(person)
+    links = services.feeds.links.revoke(person)
     if submission.is_form:
         return redirect(submission.return_to or f"{PAGE_PATH}?revoked=1")
     return json_body(links)
@@ -52,14 +49,8 @@ def revoke(incoming: Incoming, services: Services) -> Outgoing:
 
 def signed_in_person(incoming: Incoming, services: Services) -> Person:
     """The signed-in person; only people in the directory have feeds."""
-    session = services.auth.current_session(incoming, services.clock())
-    person = services.directory.by_handle(session.handle) if session.handle else None
-    if person is None:
-        raise NotInDirectoryError(
-            f"{session.name!r} is signed in but not in the directory",
-            message="Only people in the directory have feeds. Add yourself to the hub first.",
-        )
-    return person
+    refusal = "Only people in the directory have feeds. Add yourself to the hub first."
+    return services.auth.directory_person(incoming, services.clock(), services.directory, refusal)
 
 
 def _self_link(services: Services, path: str, token: str) -> str:
@@ -67,4 +58,6 @@ def _self_link(services: Services, path: str, token: str) -> str:
 
 
 def _atom(document: str) -> Outgoing:
+    from chalicelib.feeds import atom
+
     return Outgoing(200, document, atom.MEDIA_TYPE, headers={"Cache-Control": CACHE_CONTROL})

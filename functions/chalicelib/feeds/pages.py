@@ -7,15 +7,13 @@ allowed by its hash in a strict Content-Security-Policy, as for posts' and mail'
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from html import escape
 from typing import TYPE_CHECKING
 
 from chalicelib.feeds.api import signed_in_person
 from chalicelib.feeds.links import PAGE_PATH, REVOKE_PATH
-from chalicelib.feeds.services import feeds_of
 from chalicelib.web.http import Incoming, Outgoing
+from chalicelib.web.skeleton import Skeleton
 
 if TYPE_CHECKING:
     from chalicelib.runtime import Services
@@ -27,17 +25,13 @@ STYLE = (
     "background:#b71c1c;color:#fff}.done{background:#e8f5e9;padding:.5rem .8rem}.meta{color:#555;font-size:.9rem}"
     "nav a{margin-right:1rem}"
 )
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-CSP = (
-    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'; img-src 'none'"
-)
+SKELETON = Skeleton(STYLE)
 TITLE = "Your feeds"
 
 
 def feeds_page(incoming: Incoming, services: Services) -> Outgoing:
     person = signed_in_person(incoming, services)
-    links = feeds_of(services).links.of(person)
+    links = services.feeds.links.of(person)
     names = services.directory.space_names()
     parts = [
         '<p class="meta">Private Atom feeds for a feed reader (Outlook has one). Each link works without '
@@ -57,14 +51,7 @@ def feeds_page(incoming: Incoming, services: Services) -> Outgoing:
         '<button type="submit">Revoke all feed links</button></form>'
         f'<p><a href="/{escape(person.url.lstrip("/"))}">Back to your page</a></p>'
     )
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{TITLE} · Commons</title><style>{STYLE}</style></head><body>"
-        '<nav><a href="/">Hub</a></nav>'
-        f"<main><h1>{TITLE}</h1>{''.join(parts)}</main></body></html>"
-    )
-    return Outgoing(200, document, headers={"Content-Security-Policy": CSP})
+    return SKELETON.page(TITLE, "".join(parts))
 
 
 def _link(name: str, url: str) -> str:

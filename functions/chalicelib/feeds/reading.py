@@ -21,9 +21,9 @@ from urllib.parse import quote
 from chalicelib.directory import Directory, Person
 from chalicelib.feeds import atom
 from chalicelib.feeds.links import FeedNotFoundError
-from chalicelib.mail.compose import title_of
 from chalicelib.posts.actors import Actor
 from chalicelib.posts.persistence.base import FeedKind, Position, Post, PostsStore
+from chalicelib.posts.titles import title_of
 from chalicelib.posts.visibility import listed
 
 FEED_SIZE = 50

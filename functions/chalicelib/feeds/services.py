@@ -1,13 +1,10 @@
-"""What feeds need, built once per composition root: the store of generations, the signed links,
-and the reader of posts (the posts feature's own store).
-
-`feeds_of(services)` builds them beside the root's other features on first use, and again when the
-root is replaced (`runtime.install`), until `runtime.Services` holds them itself.
-"""
+"""What feeds need, built once per container by the composition root (`runtime.Services.feeds`):
+the store of generations, the signed links, and the reader of posts (the posts feature's own
+store)."""
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,22 +14,29 @@ from chalicelib.directory import Directory
 from chalicelib.feeds.links import FeedLinks
 from chalicelib.feeds.persistence.base import FeedsStore
 from chalicelib.feeds.persistence.dynamodb import DynamoDBFeedsStore
-from chalicelib.feeds.persistence.memory import MemoryFeedsStore
-from chalicelib.feeds.reading import FeedReader
 from chalicelib.feeds.tokens import FeedTokens
 from chalicelib.posts.persistence.base import PostsStore
-from chalicelib.posts.persistence.memory import MemoryPostsStore
 from chalicelib.table import Location
 
 if TYPE_CHECKING:
-    from chalicelib.runtime import Services
+    from chalicelib.feeds.reading import FeedReader
 
 
 @dataclass(frozen=True)
 class FeedsServices:
     store: FeedsStore
     links: FeedLinks
-    reader: FeedReader
+    posts: PostsStore
+    directory: Directory
+    public_origin: str
+    clock: Callable[[], float]
+
+    @functools.cached_property
+    def reader(self) -> FeedReader:
+        """Made on first use: only a feed's own request needs Atom (and xml.etree), not a cold start."""
+        from chalicelib.feeds.reading import FeedReader
+
+        return FeedReader(self.posts, self.directory, self.public_origin, self.clock)
 
     @classmethod
     def build(
@@ -42,42 +46,17 @@ class FeedsServices:
         posts: PostsStore,
         *,
         public_origin: str,
-        store: FeedsStore,
+        location: Location,
+        store: FeedsStore | None = None,
         clock: Callable[[], float],
     ) -> FeedsServices:
+        """`store` replaces DynamoDB (the in-memory store, in tests)."""
+        store = store or DynamoDBFeedsStore(location)
         return cls(
             store=store,
             links=FeedLinks(store, FeedTokens(keys), directory, public_origin),
-            reader=FeedReader(posts, directory, public_origin, clock),
+            posts=posts,
+            directory=directory,
+            public_origin=public_origin,
+            clock=clock,
         )
-
-
-_lock = threading.Lock()
-_built: tuple[Services, FeedsServices] | None = None
-
-
-def feeds_of(services: Services) -> FeedsServices:
-    """The feeds services of this composition root: in DynamoDB beside its posts, or in memory
-    where its posts are (tests and `make mail-check`)."""
-    global _built
-    built = _built
-    if built is not None and built[0] is services:
-        return built[1]
-    with _lock:
-        if _built is None or _built[0] is not services:
-            table = services.settings.posts
-            store: FeedsStore = (
-                MemoryFeedsStore()
-                if isinstance(services.posts.store, MemoryPostsStore)
-                else DynamoDBFeedsStore(Location(table.table, table.region, table.endpoint))
-            )
-            feeds = FeedsServices.build(
-                services.settings.session_keys,
-                services.directory,
-                services.posts.store,
-                public_origin=services.settings.public_origin,
-                store=store,
-                clock=services.clock,
-            )
-            _built = (services, feeds)
-        return _built[1]

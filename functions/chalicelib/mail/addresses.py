@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chalicelib.mail.message import Mailbox, MailMessage
 from chalicelib.mail.tokens import PREFIX
+
+if TYPE_CHECKING:
+    from chalicelib.mail.message import Mailbox, MailMessage
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 POST_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")

@@ -36,6 +36,7 @@ from chalicelib.mail.tokens import ReplyTokens
 from chalicelib.mail.unsubscribe import Stop, Unsubscribe, UnsubscribeTokens
 from chalicelib.metrics import reading, rules
 from chalicelib.posts.persistence.base import Post
+from chalicelib.posts.titles import title_of
 
 if TYPE_CHECKING:
     from chalicelib.mail.digest import Care, Digest, Item
@@ -47,8 +48,6 @@ CARE_HEADING = "Needs care in your spaces"
 UNSUBSCRIBE_PATH = "/api/mail/unsubscribe"
 DIGEST_SENDER = "digest.noreply"  # not a space's address (slugs have no dot), nor a reply address
 ANSWER_SENDER = "answers.noreply"
-TITLE_LENGTH = 80
-EXCERPT_LENGTH = 200
 FONT = "font-family:'Segoe UI',Arial,Helvetica,sans-serif"
 
 
@@ -93,24 +92,6 @@ REASONS: dict[Reason, tuple[str, str, Stop]] = {
     "thread": ("{author} replied in a thread you replied in, in {space}", "you replied in this thread", "replies"),
     "post": ("{author} posted in {space}", "you follow {space} and get each post as it comes", "space"),
 }
-
-
-def title_of(body: str, limit: int = TITLE_LENGTH) -> str:
-    """A post's first line of text, without Markdown's marks, as a subject or a digest's entry."""
-    for line in body.splitlines():
-        text = re.sub(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)+", "", line)
-        text = re.sub(r"[*_`~]+", "", text).strip()
-        if text:
-            return shorten(text, limit)
-    return "A post"
-
-
-def excerpt_of(body: str, limit: int = EXCERPT_LENGTH) -> str:
-    return shorten(re.sub(r"\s+", " ", re.sub(r"[*_`~#>]+", "", body)).strip(), limit)
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def recipient_key(handle: str) -> str:

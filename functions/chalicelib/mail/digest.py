@@ -19,22 +19,20 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from chalicelib.directory import Directory, Person
-from chalicelib.mail.compose import Composer, excerpt_of, title_of
-from chalicelib.mail.fanout import MAX_JOB_BYTES, Budget, Delivery, Job, later, send_all
-from chalicelib.mail.persistence.base import MailStore
+from chalicelib.mail.fanout import MAX_JOB_BYTES, Budget, Job, later, send_all
+from chalicelib.mail.mailer import Mailer
 from chalicelib.mail.preferences import DEFAULTS, follows
-from chalicelib.mail.sending import Sender
 from chalicelib.metrics import reading
 from chalicelib.posts.authoring import iso
 from chalicelib.posts.outcomes import iso_week
 from chalicelib.posts.persistence.base import Post, PostsStore
+from chalicelib.posts.titles import excerpt_of, title_of
 
 log = logging.getLogger(__name__)
 Kind = Literal["daily", "weekly"]
@@ -279,25 +277,8 @@ class DigestRun:
     jobs: int = 0
 
 
-class Digests:
-    def __init__(
-        self,
-        store: MailStore,
-        posts: PostsStore,
-        directory: Directory,
-        composer: Composer,
-        sender: Sender,
-        delivery: Delivery,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.store = store
-        self.posts = posts
-        self.directory = directory
-        self.composer = composer
-        self.sender = sender
-        self.delivery = delivery
-        self.clock = clock
-        delivery.register("digest", self.run_job)
+class Digests(Mailer):
+    KIND = "digest"
 
     def plan(self, kind: Kind, now: float) -> tuple[DigestRun, list[tuple[Person, Digest]]]:
         """Everyone's digest of this kind, worked out from one reading."""

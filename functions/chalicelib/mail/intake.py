@@ -36,8 +36,8 @@ from chalicelib.mail.tokens import ReplyTokenError, ReplyTokens
 from chalicelib.mail.verdicts import Verdicts, refusal
 from chalicelib.posts import authoring
 from chalicelib.posts.actors import Actor
-from chalicelib.posts.persistence.base import PostsStore
 from chalicelib.posts.rendering import MAX_LENGTH
+from chalicelib.posts.services import PostsServices
 from chalicelib.web.http import printable
 
 log = logging.getLogger(__name__)
@@ -77,12 +77,10 @@ class Answerer(Protocol):
 @dataclass(frozen=True)
 class Intake:
     directory: Directory
-    store: PostsStore
+    posts: PostsServices  # writes as the web's do: limits, idempotency, then the posts' events
     tokens: ReplyTokens
     settings: MailSettings
-    rate_limit: int
     answerer: Answerer | None = None
-    created: Callable[[authoring.Created], None] | None = None  # the posts' event hook
     clock: Callable[[], float] = time.time
 
     def receive(self, raw: bytes, verdicts: Verdicts, *, dry_run: bool = False) -> Decision:
@@ -142,11 +140,16 @@ class Intake:
         decision = Decision("post", "posted", space=target.slug, author=person.handle, body=body)
         if dry_run:
             return decision
-        return self._create(person, decision, message, lambda actor, key: self._post(actor, target.slug, body, key))
+        return self._create(
+            person,
+            decision,
+            message,
+            lambda actor, key: self.posts.create_post(actor, target.slug, body, key, clock=self.clock),
+        )
 
     def _reply(self, person: Person, parent_id: str, body: str, message: MailMessage, dry_run: bool) -> Decision:
         try:
-            parent = self.store.get(parent_id)
+            parent = self.posts.store.get(parent_id)
         except UnknownPostError:
             return self._refused(person, "unknown-post", dry_run, message, Decision("reject", "", author=person.handle))
         root_id = parent.thread  # a reply to a reply's mail joins its thread
@@ -154,25 +157,12 @@ class Intake:
         if dry_run:
             return decision
         return self._create(
-            person, decision, message, lambda actor, key: self._answer_post(actor, root_id, parent.space, body, key)
-        )
-
-    def _post(self, actor: Actor, slug: str, body: str, key: str) -> authoring.Created:
-        return authoring.create_post(
-            self.store, self.directory, actor, slug, body, key, rate_limit=self.rate_limit, clock=self.clock
-        )
-
-    def _answer_post(self, actor: Actor, root_id: str, space: str, body: str, key: str) -> authoring.Created:
-        return authoring.create_reply(
-            self.store,
-            self.directory,
-            actor,
-            root_id,
-            body,
-            key,
-            rate_limit=self.rate_limit,
-            space_hint=space,
-            clock=self.clock,
+            person,
+            decision,
+            message,
+            lambda actor, key: self.posts.create_reply(
+                actor, root_id, body, key, space_hint=parent.space, clock=self.clock
+            ),
         )
 
     def _create(
@@ -197,8 +187,6 @@ class Intake:
             return self._refused(person, "empty", False, message, decision)
         if created.replayed:
             return replace(decision, action="drop", reason="duplicate", post_id=created.post.id)
-        if self.created is not None:
-            self.created(created)
         return replace(decision, post_id=created.post.id)
 
     def _body(self, message: MailMessage, *, top_level: bool) -> str:

@@ -17,19 +17,17 @@ With a queue (deployed), the web's write only puts a job `{"kind": "post", "post
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from chalicelib.directory import Directory, Person
+from chalicelib.directory import Person
 from chalicelib.errors import UnknownPostError
-from chalicelib.mail.compose import Composer
-from chalicelib.mail.fanout import Budget, Delivery, Job, later, send_all
-from chalicelib.mail.persistence.base import MailStore, Preferences
+from chalicelib.mail.fanout import Budget, Job, later, send_all
+from chalicelib.mail.mailer import Mailer
+from chalicelib.mail.persistence.base import Preferences
 from chalicelib.mail.preferences import Reason, follows, wants
-from chalicelib.mail.sending import Sender
-from chalicelib.posts.persistence.base import Post, PostsStore
+from chalicelib.posts.persistence.base import Post
 from chalicelib.posts.reading import MAX_THREAD_ITEMS
 
 log = logging.getLogger(__name__)
@@ -42,25 +40,8 @@ class Recipient:
     reason: Reason
 
 
-class Notifier:
-    def __init__(
-        self,
-        store: MailStore,
-        posts: PostsStore,
-        directory: Directory,
-        composer: Composer,
-        sender: Sender,
-        delivery: Delivery,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.store = store
-        self.posts = posts
-        self.directory = directory
-        self.composer = composer
-        self.sender = sender
-        self.delivery = delivery
-        self.clock = clock
-        delivery.register("post", self.run_job)
+class Notifier(Mailer):
+    KIND = "post"
 
     def post_created(self, post: Post) -> None:
         """Listens to `PostEvents.on_created`: queue the work, or, with no queue, do it now."""

@@ -8,18 +8,17 @@ allowed by its hash in a strict Content-Security-Policy, as for posts' pages.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from html import escape
 from urllib.parse import quote
 
 from chalicelib.directory import Person
-from chalicelib.errors import CommonsError, MailOffError, NotInDirectoryError
+from chalicelib.errors import CommonsError, MailOffError
 from chalicelib.mail.compose import PREFERENCES_PATH, UNSUBSCRIBE_PATH
 from chalicelib.mail.services import MailServices
 from chalicelib.mail.unsubscribe import describe
 from chalicelib.runtime import Services
 from chalicelib.web.http import Incoming, Outgoing, problem_outgoing
+from chalicelib.web.skeleton import Skeleton
 
 STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"
@@ -29,23 +28,12 @@ STYLE = (
     "background:#3f51b5;color:#fff}.note{background:#fff4e5;padding:.5rem .8rem}.done{background:#e8f5e9;"
     "padding:.5rem .8rem}.meta{color:#555;font-size:.9rem}nav a{margin-right:1rem}"
 )
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-CSP = (
-    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'; img-src 'none'"
-)
+SKELETON = Skeleton(STYLE)
 DIGEST_LABELS = {"weekly": "Weekly, on Mondays", "daily": "Daily", "off": "No digest"}
 
 
 def page(title: str, body: str, status: int = 200) -> Outgoing:
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · Commons</title><style>{STYLE}</style></head><body>"
-        '<nav><a href="/">Hub</a></nav>'
-        f"<main><h1>{escape(title)}</h1>{body}</main></body></html>"
-    )
-    return Outgoing(status, document, headers={"Content-Security-Policy": CSP})
+    return SKELETON.page(title, body, status)
 
 
 def mail_of(services: Services) -> MailServices:
@@ -57,14 +45,8 @@ def mail_of(services: Services) -> MailServices:
 
 def person_of(incoming: Incoming, services: Services) -> Person:
     """The signed-in person; only people in the directory have mail preferences."""
-    session = services.auth.current_session(incoming, services.clock())
-    person = services.directory.by_handle(session.handle) if session.handle else None
-    if person is None:
-        raise NotInDirectoryError(
-            f"{session.name!r} is signed in but not in the directory",
-            message="Only people in the directory get mail from Commons. Add yourself to the hub first.",
-        )
-    return person
+    refusal = "Only people in the directory get mail from Commons. Add yourself to the hub first."
+    return services.auth.directory_person(incoming, services.clock(), services.directory, refusal)
 
 
 # --- preferences ---------------------------------------------------------------------------------

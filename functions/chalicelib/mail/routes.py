@@ -12,11 +12,10 @@ from collections.abc import Callable
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import web
 from chalicelib.mail import pages, preferences
 from chalicelib.mail.compose import PREFERENCES_PATH
 from chalicelib.routing import Action, respond
-from chalicelib.runtime import Services, services
+from chalicelib.runtime import Services
 from chalicelib.web import forms
 from chalicelib.web.http import FORM_TYPE, Incoming, Outgoing, json_body, redirect
 
@@ -51,18 +50,7 @@ def preferences_changed(incoming: Incoming, services: Services) -> Outgoing:
 
 def _view(action: Action, method: str, *, one_click: bool = False) -> Callable[..., Response]:
     def view(**_: str) -> Response:
-        if not one_click:
-            return respond(mail.current_request, action)
-        request = mail.current_request
-        assert request is not None, "Chalice sets the current request before calling a view"
-        incoming = web.from_chalice(request)
-        outgoing = web.answer(
-            incoming,
-            lambda req: action(req, services()),
-            lambda: services().settings.public_origin,
-            one_click_unsubscribe=True,
-        )
-        return web.to_chalice(outgoing)
+        return respond(mail.current_request, action, one_click_unsubscribe=one_click)
 
     view.__name__ = f"mail_{action.__name__}_{method}"
     return view

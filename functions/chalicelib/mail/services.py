@@ -1,7 +1,12 @@
 """What mail needs, built once per container from the settings: the store of preferences and
 suppressions, the composer and its signed tokens, the sender (SES), the queue that spreads sending
 out, the three things that send (notifications, digests, the queue's deliveries), and the intake
-that turns a received message into a post or a reply through the posts' own services."""
+that turns a received message into a post or a reply through the posts' own services.
+
+A web request needs only the notifier's hand-off (and, for a form, the preferences): the intake
+and the digests, with the modules that read mail and plan digests, are made on first use, by the
+functions that receive mail and send digests, so that a cold start of the web's function does not
+import them."""
 
 from __future__ import annotations
 
@@ -9,19 +14,14 @@ import functools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import SessionKey
 from chalicelib.directory import Directory
-from chalicelib.mail import bounces, compose, inbound
-from chalicelib.mail.answers import SenderAnswerer
+from chalicelib.mail import bounces
 from chalicelib.mail.compose import Composer
 from chalicelib.mail.config import MailSettings
-from chalicelib.mail.digest import KINDS, DigestRun, Digests
 from chalicelib.mail.fanout import Delivered, Delivery, Queue, SqsQueue
-from chalicelib.mail.intake import Decision, Intake
-from chalicelib.mail.message import MailMessage
 from chalicelib.mail.notifications import Notifier
 from chalicelib.mail.persistence.base import MailStore
 from chalicelib.mail.persistence.dynamodb import DynamoDBMailStore
@@ -29,9 +29,17 @@ from chalicelib.mail.preferences import MailPreferences
 from chalicelib.mail.sending import Sender, SesSender
 from chalicelib.mail.tokens import ReplyTokens
 from chalicelib.mail.unsubscribe import UnsubscribeTokens
-from chalicelib.mail.verdicts import Verdicts
 from chalicelib.posts.services import PostsServices
 from chalicelib.table import Location
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from chalicelib.mail.digest import DigestRun, Digests
+    from chalicelib.mail.inbound import Fetch
+    from chalicelib.mail.intake import Decision, Intake
+    from chalicelib.mail.message import MailMessage
+    from chalicelib.mail.verdicts import Verdicts
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,9 @@ class MailServices:
     unsubscribes: UnsubscribeTokens
     delivery: Delivery
     notifier: Notifier
-    digests: Digests
-    intake: Intake
+    directory: Directory
+    posts: PostsServices
+    tokens: ReplyTokens
     clock: Callable[[], float]
 
     @classmethod
@@ -80,16 +89,6 @@ class MailServices:
         notifier = Notifier(store, posts.store, directory, composer, sender, delivery, clock)
         if settings.enabled:
             posts.events.on_created(notifier.post_created)
-        intake = Intake(
-            directory,
-            posts.store,
-            tokens,
-            settings,
-            posts.post_rate_per_minute,
-            answerer=SenderAnswerer(store, sender, functools.partial(_answer, settings=settings), clock),
-            created=lambda created: posts.events.created(created.post),
-            clock=clock,
-        )
         return cls(
             settings=settings,
             store=store,
@@ -99,20 +98,48 @@ class MailServices:
             unsubscribes=unsubscribes,
             delivery=delivery,
             notifier=notifier,
-            digests=Digests(store, posts.store, directory, composer, sender, delivery, clock),
-            intake=intake,
+            directory=directory,
+            posts=posts,
+            tokens=tokens,
             clock=clock,
+        )
+
+    @functools.cached_property
+    def intake(self) -> Intake:
+        from chalicelib.mail.answers import SenderAnswerer
+        from chalicelib.mail.intake import Intake
+
+        answer = functools.partial(_answer, settings=self.settings)
+        return Intake(
+            self.directory,
+            self.posts,
+            self.tokens,
+            self.settings,
+            answerer=SenderAnswerer(self.store, self.sender, answer, self.clock),
+            clock=self.clock,
+        )
+
+    @functools.cached_property
+    def digests(self) -> Digests:
+        """Made, and its jobs' handler registered with the delivery, on first use."""
+        from chalicelib.mail.digest import Digests
+
+        return Digests(
+            self.store, self.posts.store, self.directory, self.composer, self.sender, self.delivery, self.clock
         )
 
     def run_digests(self, kind: str, now: float) -> DigestRun:
         """The scheduled job: "daily" every day, "weekly" on Mondays."""
+        from chalicelib.mail.digest import KINDS
+
         for known in KINDS:
             if kind == known:
                 return self.digests.run(known, now)
         raise ValueError(f"no digest kind {kind!r}")
 
     def deliver(self, bodies: Iterable[str]) -> Delivered:
-        """The queue's event source: the bodies of its messages."""
+        """The queue's event source: the bodies of its messages (notifications' and digests')."""
+        self.digests  # noqa: B018 (made now, so that its jobs have their handler)
         return self.delivery.deliver(bodies)
 
     def handle_ses_event(self, message: Mapping[str, Any] | str) -> list[str]:
@@ -123,10 +150,14 @@ class MailServices:
         """A message as delivered (the dev SMTP server, `make mail-check`)."""
         return self.intake.receive(raw, verdicts, dry_run=dry_run)
 
-    def receive_notification(self, message: str, fetch: inbound.Fetch = inbound.fetch_from_s3) -> Decision | None:
-        """An SNS message from the receipt rule: SES stored the message in S3."""
-        return inbound.receive_notification(message, self.intake, fetch)
+    def receive_notification(self, message: str, fetch: Fetch | None = None) -> Decision | None:
+        """An SNS message from the receipt rule: SES stored the message in S3 (read with `fetch`)."""
+        from chalicelib.mail import inbound
+
+        return inbound.receive_notification(message, self.intake, fetch or inbound.fetch_from_s3)
 
 
 def _answer(to: str, subject: str, text: str, original: MailMessage | None, *, settings: MailSettings) -> EmailMessage:
+    from chalicelib.mail import compose
+
     return compose.answer(to, subject, text, settings, original)

@@ -5,8 +5,6 @@ hash in a strict Content-Security-Policy, as the posts' pages are."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from html import escape
 from typing import Any
 
@@ -14,17 +12,14 @@ from chalicelib.metrics import reading, rules
 from chalicelib.posts.api import actor_of, space_page_path
 from chalicelib.runtime import Services
 from chalicelib.web.http import Incoming, Outgoing
+from chalicelib.web.skeleton import Skeleton
 
 STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"
     "table{border-collapse:collapse;margin:1rem 0}th,td{padding:.2rem .6rem;border-bottom:1px solid #ddd}"
     "td{text-align:right}th[scope=row],td.text{text-align:left}nav a{margin-right:1rem}caption{text-align:left}"
 )
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-CSP = (
-    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'; img-src 'none'"
-)
+SKELETON = Skeleton(STYLE, (("/", "Hub"), ("/impact/", "Impact"), ("/api/html/feed", "All posts")))
 LABELS = {
     "posts": "Posts",
     "replies": "Replies",
@@ -37,14 +32,7 @@ LABELS = {
 
 
 def _page(title: str, body: str) -> Outgoing:
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · Commons</title><style>{STYLE}</style></head><body>"
-        '<nav><a href="/">Hub</a><a href="/impact/">Impact</a><a href="/api/html/feed">All posts</a></nav>'
-        f"<main><h1>{escape(title)}</h1>{body}</main></body></html>"
-    )
-    return Outgoing(200, document, headers={"Content-Security-Policy": CSP})
+    return SKELETON.page(title, body)
 
 
 def _weeks_table(rows: list[dict[str, Any]]) -> str:

@@ -113,41 +113,22 @@ def org_outcomes(incoming: Incoming, services: Services) -> Outgoing:
 def create_post(incoming: Incoming, services: Services) -> Outgoing:
     actor, submission = _writer(incoming, services, BODY)
     slug = incoming.path_params["slug"]
-    created = authoring.create_post(
-        services.posts.store,
-        services.directory,
-        actor,
-        slug,
-        submission.fields.get("body"),
-        submission.idempotency_key,
-        rate_limit=services.posts.post_rate_per_minute,
-        clock=services.clock,
-    )
+    body, key = submission.fields.get("body"), submission.idempotency_key
+    created = services.posts.create_post(actor, slug, body, key, clock=services.clock)
     return _created(submission, created, actor, services, back=space_page_path(slug))
 
 
 def create_reply(incoming: Incoming, services: Services) -> Outgoing:
     actor, submission = _writer(incoming, services, REPLY)
     parent = incoming.path_params["id"]
-    created = authoring.create_reply(
-        services.posts.store,
-        services.directory,
-        actor,
-        parent,
-        submission.fields.get("body"),
-        submission.idempotency_key,
-        rate_limit=services.posts.post_rate_per_minute,
-        space_hint=submission.text("space"),
-        clock=services.clock,
-    )
+    body, key, hint = submission.fields.get("body"), submission.idempotency_key, submission.text("space")
+    created = services.posts.create_reply(actor, parent, body, key, space_hint=hint, clock=services.clock)
     return _created(submission, created, actor, services, back=thread_page_path(parent))
 
 
 def _created(
     submission: forms.Submission, created: authoring.Created, actor: Actor, services: Services, *, back: str
 ) -> Outgoing:
-    if not created.replayed:
-        services.posts.events.created(created.post)
     document = {"post": shapes.post(created.post, actor, services.directory)}
     out = forms.done(submission, document, status=201, back=back, anchor=f"post-{created.post.id}")
     if created.replayed:

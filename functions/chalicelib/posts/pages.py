@@ -8,8 +8,6 @@ load nothing: their only style is inline, allowed by its hash in a strict Conten
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from html import escape
 from typing import Any
@@ -21,6 +19,7 @@ from chalicelib.posts.api import actor_of, space_page_path, thread_page_path
 from chalicelib.posts.persistence.base import KINDS, Post
 from chalicelib.runtime import Services
 from chalicelib.web.http import Incoming, Outgoing
+from chalicelib.web.skeleton import Skeleton
 
 LABELS = {"like": "\U0001f44d Like", "celebrate": "\U0001f389 Celebrate", "thanks": "\U0001f64f Thanks"}
 LABELS["insightful"] = "\U0001f4a1 Insightful"
@@ -33,22 +32,11 @@ STYLE = (
     ".meta{color:#555;font-size:.9rem}.note{background:#fff4e5;padding:.3rem .6rem}"
     "nav a{margin-right:1rem}pre{overflow:auto;background:#f5f5f5;padding:.5rem}"
 )
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-CSP = (
-    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'; img-src 'none'"
-)
+SKELETON = Skeleton(STYLE, (("/", "Hub"), ("/api/html/feed", "All posts")))
 
 
 def _page(title: str, body: str) -> Outgoing:
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · Commons</title><style>{STYLE}</style></head><body>"
-        '<nav><a href="/">Hub</a><a href="/api/html/feed">All posts</a></nav>'
-        f"<main><h1>{escape(title)}</h1>{body}</main></body></html>"
-    )
-    return Outgoing(200, document, headers={"Content-Security-Policy": CSP})
+    return SKELETON.page(title, body)
 
 
 def _current(incoming: Incoming) -> str:

@@ -44,31 +44,7 @@
 
   // -- talking to /api -------------------------------------------------------------------------
 
-  function ApiError(message, status, signIn) {
-    this.message = message;
-    this.status = status;
-    this.signIn = signIn || "";
-  }
-
-  function call(method, path, body) {
-    var init = { method: method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return fetch(path, init).then(function (response) {
-      return response.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (ignored) { data = null; }
-        if (response.ok && data) return data;
-        var message = data && typeof data.message === "string" ? data.message
-          : "Commons could not do that (HTTP " + response.status + "). Please try again.";
-        throw new ApiError(message, response.status, data && data.sign_in);
-      });
-    }, function () {
-      throw new ApiError("Commons could not be reached. Check your connection and try again.", 0);
-    });
-  }
+  var call = window.CommonsApi.call;
 
   // -- the page --------------------------------------------------------------------------------
 
@@ -167,7 +143,7 @@
     section.setAttribute("data-commons-ready", "1");
     var handle = section.getAttribute("data-feeds-person");
     var view = new FeedLinks(section);
-    call("GET", "/api/me").then(function (me) {
+    window.CommonsApi.me().then(function (me) {
       if (!isOwnPage(me, handle) || !me.feeds) return;  // someone else's page, or no feeds: nothing to show
       view.render(me.feeds);
     }, function () {

@@ -78,41 +78,13 @@
 
   // -- talking to /api -------------------------------------------------------------------------
 
-  function ApiError(message, status, signIn, code) {
-    this.message = message;
-    this.status = status;
-    this.signIn = signIn || "";
-    this.code = code || "";
-  }
+  var api = window.CommonsApi;
+  var ApiError = api.ApiError;
+  var call = api.call;
 
-  function call(method, path, body) {
-    var init = { method: method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return fetch(path, init).then(function (response) {
-      return response.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (ignored) { data = null; }
-        if (response.ok && data) return data;
-        var message = data && typeof data.message === "string" ? data.message
-          : "Commons could not do that (HTTP " + response.status + "). Please try again.";
-        throw new ApiError(message, response.status, data && data.sign_in, data && data.error);
-      });
-    }, function () {
-      throw new ApiError("Commons could not be reached. Check your connection and try again.", 0);
-    });
-  }
-
-  // Saving sets the whole state, so it is safe to send twice: once more when the answer is lost.
+  // Saving sets the whole state, so it is safe to send twice.
   function save(body) {
-    return call("POST", ENDPOINT, body).catch(function (error) {
-      if (error.status !== 0 && error.status !== 502 && error.status !== 503 && error.status !== 504) throw error;
-      return new Promise(function (resolve) { window.setTimeout(resolve, 400); }).then(function () {
-        return call("POST", ENDPOINT, body);
-      });
-    });
+    return api.retried("POST", ENDPOINT, body);
   }
 
   // -- the page --------------------------------------------------------------------------------
@@ -359,7 +331,7 @@
     section.setAttribute("data-commons-ready", "1");
     var handle = section.getAttribute("data-mail-person");
     var view = new Preferences(section);
-    call("GET", "/api/me").then(function (me) {
+    api.me().then(function (me) {
       if (!isOwnPage(me, handle)) return;  // someone else's page: nothing to show
       view.loading();
       return call("GET", ENDPOINT).then(function (prefs) { view.render(prefs); }, function (error) {

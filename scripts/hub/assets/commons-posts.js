@@ -31,47 +31,17 @@
 
   // -- talking to /api -------------------------------------------------------------------------
 
-  function ApiError(message, status, code, signIn) {
-    this.message = message;
-    this.status = status;
-    this.code = code || "";
-    this.signIn = signIn || "";
-  }
+  var ApiError = window.CommonsApi.ApiError;
 
   function call(method, path, body, key) {
-    // No extra request headers or cache mode on reads: a space page preloads its feed (<link
-    // rel=preload as=fetch>), and the browser only hands that over to a plain same-origin fetch.
-    var headers = {};
-    var init = { method: method, credentials: "same-origin", headers: headers };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    if (key) headers["Idempotency-Key"] = key;
-    return fetch(API + path, init).then(function (response) {
-      return response.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (ignored) { data = null; }
-        if (response.ok && data) return data;
-        var message = data && typeof data.message === "string" ? data.message
-          : "Commons could not do that (HTTP " + response.status + "). Please try again.";
-        throw new ApiError(message, response.status, data && data.error, data && data.sign_in);
-      });
-    }, function () {
-      throw new ApiError("Commons could not be reached. Check your connection and try again.", 0);
-    });
+    return window.CommonsApi.call(method, API + path, body, key);
   }
 
   // Writes that are safe to repeat (creates carry an idempotency key, toggles a target state) are
   // retried once when the answer is lost on the way; the retry reuses the key, so nothing is made
   // twice. Edits, deletes, hides and restores are not retried: their second try would be refused.
   function send(method, path, body, key) {
-    return call(method, path, body, key).catch(function (error) {
-      if (error.status !== 0 && error.status !== 502 && error.status !== 503 && error.status !== 504) throw error;
-      return new Promise(function (resolve) { window.setTimeout(resolve, 400); }).then(function () {
-        return call(method, path, body, key);
-      });
-    });
+    return window.CommonsApi.retried(method, API + path, body, key);
   }
 
   function newKey() {

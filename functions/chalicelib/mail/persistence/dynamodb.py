@@ -45,9 +45,9 @@ class DynamoDBMailStore(MailStore):
         models = self.models()
         Item = models.PreferencesItem
         with TransactWrite(connection=Item._get_connection().connection) as transaction:
-            transaction.save(_item(models.PREFS_PK, handle, preferences, Item))
+            transaction.save(_item(models, models.PREFS_PK, handle, preferences))
             if preferences.each_post:
-                transaction.save(_item(models.EACH_POST_PK, handle, preferences, Item))
+                transaction.save(_item(models, models.EACH_POST_PK, handle, preferences))
             else:
                 transaction.delete(Item(models.EACH_POST_PK, handle))
 
@@ -116,8 +116,9 @@ class DynamoDBMailStore(MailStore):
         return on_request(self.models().MODELS, listener)
 
 
-def _item(pk: str, handle: str, preferences: Preferences, Item: Any) -> Any:
-    return Item(
+def _item(models: ModuleType, pk: str, handle: str, preferences: Preferences) -> Any:
+    """The item of one person's choices, under `pk` (theirs, or the each-post followers')."""
+    return models.PreferencesItem(
         pk,
         handle,
         chosen_follows=preferences.follows is not None,
