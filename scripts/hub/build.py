@@ -12,13 +12,16 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from hub import impact, pages
+from hub import impact, listings, pages
 from hub.content import SCHEMAS, Org, Person, load_org
 from hub.validate import check_structure
 
@@ -37,12 +40,19 @@ NO_SEARCH = "---\nsearch:\n  exclude: true\n---\n"
 #: Generated hub pages: source path → (title, renderer). They are excluded from search: the
 #: people and spaces they list have pages of their own in the index.
 HUB_PAGES = {
-    "teams/index.md": ("Teams and communities", pages.teams_index),
-    "people/index.md": ("People", pages.directory),
-    "org-chart.md": ("Org chart", pages.org_chart),
-    "skills.md": ("Skills", pages.skills),
+    "teams/index.md": ("Teams and communities", lambda views: _listing("teams/index.md").first),
+    "people/index.md": ("People", lambda views: _listing("people/index.md").first),
+    "org-chart.md": ("Org chart", lambda views: _listing("org-chart.md").first),
+    "skills.md": ("Skills", lambda views: _listing("skills.md").first),
     "impact.md": ("Impact", impact.dashboard),
     "health.md": ("Health", pages.health),
+}
+#: The paged listings: source path of the first page → what makes every page of it.
+LISTINGS: dict[str, Callable[[pages.Views], listings.Listing]] = {
+    "teams/index.md": listings.teams_index,
+    "people/index.md": listings.directory,
+    "org-chart.md": listings.org_chart,
+    "skills.md": listings.skills,
 }
 
 
@@ -54,6 +64,7 @@ class BuildState:
     code_host: str
     shell_html: str | None = None
     spaces_by_src: dict[str, str] = field(default_factory=dict)
+    made: dict[str, listings.Listing] = field(default_factory=dict)
 
 
 _state: BuildState | None = None
@@ -63,6 +74,14 @@ def _require_state() -> BuildState:
     if _state is None:
         raise RuntimeError("the Commons hooks ran out of order: on_config did not run")
     return _state
+
+
+def _listing(src: str) -> listings.Listing:
+    """Every page of a listing, made once on first use (the first page when mkdocs renders it)."""
+    state = _require_state()
+    if src not in state.made:
+        state.made[src] = LISTINGS[src](state.views)
+    return state.made[src]
 
 
 def on_config(config: Any) -> Any:
@@ -139,7 +158,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
         page.edit_url = EDIT_SLOT
         return html
     if src == "index.md":
-        html = html.replace(COUNTS_MARKER, pages.counts_block(state.views))
+        html = html.replace(COUNTS_MARKER, pages.counts_block(state.views, listings.communities_url(state.views)))
         return html.replace(FEED_MARKER, pages.feed_block())
     return html
 
@@ -160,36 +179,87 @@ def on_post_build(config: Any) -> None:
     if state.shell_html is None:
         raise RuntimeError("the person page shell was not rendered")
     written = write_person_pages(state, site_dir, state.shell_html)
+    write_listing_pages(state, site_dir, state.shell_html)
     write_directory(state.org, state.views.members, site_dir / "directory.json")
     write_people_index(state.org, site_dir / "search" / "people.json")
     write_space_names(state.org, site_dir / "spaces.json")
     log.info("Commons: %d person pages, %d spaces", written, len(state.org.spaces))
 
 
-def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
-    """Fill the shell for each person. The shell's URL sits at the same depth, so relative links hold.
+def _shell_pieces(shell: str, edit: bool) -> list[str]:
+    """The shell cut at its slots: text, slot, text, slot, ..., text.
 
-    The shell is cut at its slots once; each page joins the pieces with that person's values, so
-    nothing a person writes (a name holding a slot's text, say) can land in another slot.
+    Each page joins the pieces with its own values, so nothing a person writes (a name holding a
+    slot's text, say) can land in another slot.
     """
     # The heading's anchor is made from the title: give it a fixed id, not the person's name.
     shell = shell.replace(f'"{TITLE_SLOT}"', '"person"').replace(f'"#{TITLE_SLOT}"', '"#person"')
-    if not state.edit_base:
+    if not edit:
         shell = _drop_edit_button(shell)
     slots = "|".join(re.escape(slot) for slot in (TITLE_SLOT, BODY_SLOT, EDIT_SLOT, SHELL_URL))
-    pieces = re.split(f"({slots})", shell)  # text, slot, text, slot, ..., text
-    for handle, person in state.org.people.items():
+    return re.split(f"({slots})", shell)
+
+
+def _fill(pieces: list[str], values: dict[str, str]) -> str:
+    return "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
+
+
+def _write(site_dir: Path, url: str, html: str) -> None:
+    target = site_dir / url
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "index.html").write_text(html, encoding="utf-8")
+
+
+def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
+    """Fill the shell for each person. The shell's URL sits at the same depth, so relative links hold.
+
+    With many people, a forked second process writes half of them: filling and writing is Python
+    work bound to one core, and each half needs nothing from the other.
+    """
+    pieces = _shell_pieces(shell, edit=bool(state.edit_base))
+    handles = list(state.org.people)
+    if len(handles) < PARALLEL_PAGES_FROM or (os.cpu_count() or 1) < 2:
+        _write_people(site_dir, pieces, handles)
+        return len(handles)
+    half = len(handles) // 2
+    # The forked worker has the build's state already; only the handles cross over.
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+        second = pool.submit(_write_people, site_dir, pieces, handles[half:])
+        _write_people(site_dir, pieces, handles[:half])
+        second.result()
+    return len(handles)
+
+
+#: Below this many person pages one process writes them all.
+PARALLEL_PAGES_FROM = 2_000
+
+
+def _write_people(site_dir: Path, pieces: list[str], handles: list[str]) -> None:
+    state = _require_state()
+    for handle in handles:
+        person = state.org.people[handle]
         values = {
             TITLE_SLOT: escape(person.name),
             BODY_SLOT: pages.person_body(state.views, person, state.code_host),
             EDIT_SLOT: escape(f"{state.edit_base}people/{handle}.yml"),
             SHELL_URL: f"people/{handle}/",
         }
-        html = "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
-        target = site_dir / "people" / handle
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "index.html").write_text(html, encoding="utf-8")
-    return len(state.org.people)
+        _write(site_dir, f"people/{handle}", _fill(pieces, values))
+
+
+def write_listing_pages(state: BuildState, site_dir: Path, shell: str) -> None:
+    """The listings' pages after their first, filled into the shell (without an edit button: no
+    one file is their source), and their JSON files."""
+    pieces = _shell_pieces(shell, edit=False)
+    for src in LISTINGS:
+        listing = _listing(src)
+        for extra in listing.extras:
+            values = {TITLE_SLOT: escape(extra.title), BODY_SLOT: extra.body, EDIT_SLOT: "", SHELL_URL: extra.url}
+            _write(site_dir, extra.url, _fill(pieces, values))
+        for path, text in listing.files.items():
+            target = site_dir / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
 
 
 def _drop_edit_button(html: str) -> str:
@@ -235,16 +305,19 @@ def write_directory(org: Org, members: dict[str, list[Person]], path: Path) -> N
 
 
 def write_people_index(org: Org, path: Path) -> None:
-    """The header search's index of people: [handle, name, title, team, location, skills] each.
+    """The index of people for the header search and the directory's filter:
+    [handle, name, title, team, location, skills, team's slug] each, by name.
 
     People are kept out of Material's lunr index, which the browser rebuilds at every page load
-    and which takes over a second at 10,000 people. commons.js searches this list instead.
+    and which takes over a second at 10,000 people. commons.js searches this list instead, and
+    fetches it only once the visitor types.
     """
     rows = []
     for handle, person in sorted(org.people.items(), key=lambda item: item[1].name.casefold()):
         team = org.spaces.get(person.team or "")
-        team_name = team.name if team else ""
-        rows.append([handle, person.name, person.title, team_name, person.location or "", " ".join(person.skills)])
+        team_name, slug = (team.name, team.slug) if team else ("", "")
+        skills = " ".join(person.skills)
+        rows.append([handle, person.name, person.title, team_name, person.location or "", skills, slug])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rows, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
