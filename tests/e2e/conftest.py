@@ -35,14 +35,12 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dev stack on free ports: the built hub behind the sign-in gate, /auth and /api, and the
-    dev identity provider with every person of the sample organisation as an account."""
+def dev_stack(root: Path, work: Path) -> Iterator[str]:
+    """The dev stack on free ports serving the hub built in `root`: the hub behind the sign-in
+    gate, /auth and /api, and the dev identity provider with every person of it as an account."""
     port = free_port()
-    work = tmp_path_factory.mktemp("devstack")
     log = (work / "devserver.log").open("wb")
-    command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(built_hub)]
+    command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(root)]
     command += ["--port", str(port), "--state-dir", str(work / "state"), "--idp-port", "0"]
     command += ["--smtp-port", "0"]  # the mailbox says where it listens (dev_smtp)
     proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
@@ -63,6 +61,12 @@ def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dev stack serving the sample organisation's hub."""
+    yield from dev_stack(built_hub, tmp_path_factory.mktemp("devstack"))
 
 
 @pytest.fixture(scope="session")
