@@ -39,7 +39,7 @@ NO_SEARCH = "---\nsearch:\n  exclude: true\n---\n"
 
 #: Generated hub pages: source path → (title, renderer). They are excluded from search: the
 #: people and spaces they list have pages of their own in the index.
-HUB_PAGES = {
+HUB_PAGES: dict[str, tuple[str, Callable[[pages.Views], str]]] = {
     "teams/index.md": ("Teams and communities", lambda views: _listing("teams/index.md").first),
     "people/index.md": ("People", lambda views: _listing("people/index.md").first),
     "org-chart.md": ("Org chart", lambda views: _listing("org-chart.md").first),

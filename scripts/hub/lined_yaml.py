@@ -146,14 +146,15 @@ class _NotPlain(Exception):
 NOT_PLAIN: Final = object()
 
 
-class _PlainLoader(_Loader):
+class _PlainLoader(_Loader):  # type: ignore[valid-type,misc]  # the C loader where it is built
     """The C loader, refusing a mapping that gives a key twice (a plain load keeps the last)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         keys = [key.value for key, _ in node.value]
         if len(set(keys)) != len(keys):
             raise _NotPlain
-        return super().construct_mapping(node, deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep)
+        return mapping
 
 
 def load_plain(text: str) -> Any:

@@ -242,7 +242,8 @@ def skills(views: Views) -> Listing:
         f'<li><a href="../{skill_url(views, s)}">{escape(s)}</a> <small>{len(holders[s]):,}</small></li>'
         for s in sorted(holders)
     )
-    first = f'<p>{len(holders):,} skills. Each opens the list of people who have it.</p><ul class="commons-chips">{index}</ul>'
+    intro = f"<p>{len(holders):,} skills. Each opens the list of people who have it.</p>"
+    first = f'{intro}<ul class="commons-chips">{index}</ul>'
     extras = []
     for skill in sorted(holders):
         people = "".join(f"<li>{person_link(p, '../../')} · {escape(p.title)}</li>" for p in holders[skill])
@@ -362,8 +363,7 @@ def _chart_row(person: Person, reports: list[Person], sizes: dict[str, int], dep
     if reports:
         parts.append(f" <small>({len(reports)} direct, {sizes[person.handle] - 1} in all)</small>")
         if depth + 1 >= CHART_LEVELS:
-            parts.append(
-                f' <a class="commons-orgchart__more" href="{root}org-chart/{escape(person.handle)}/">their part of the chart</a>'
-            )
+            href = f"{root}org-chart/{escape(person.handle)}/"
+            parts.append(f' <a class="commons-orgchart__more" href="{href}">their part of the chart</a>')
     parts.append("</div>")
     return "".join(parts)
