@@ -146,46 +146,60 @@ class _NotPlain(Exception):
 NOT_PLAIN: Final = object()
 
 
-class _PlainLoader(_Loader):  # type: ignore[valid-type,misc]  # the C loader where it is built
-    """The C loader, refusing a mapping that gives a key twice (a plain load keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys = [key.value for key, _ in node.value]
-        if len(set(keys)) != len(keys):
-            raise _NotPlain
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep)
-        return mapping
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+#: Builds the scalars that are not strings (numbers, booleans, dates, null), as a plain load would.
+_SCALARS = yaml.constructor.SafeConstructor()
+_SCALAR_BUILDERS = {
+    f"tag:yaml.org,2002:{name}": yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{name}"]
+    for name in ("null", "bool", "int", "float", "timestamp")
+}
 
 
 def load_plain(text: str) -> Any:
     """The document's data, or `NOT_PLAIN` when only `parse` can say what is wrong or where.
 
-    Without anchors a document has no more values than characters, so `MAX_NODES` cannot be
-    passed by a shorter text; nesting is measured on the data, which is cheaper than the nodes.
+    The C parser composes the nodes; `_plain` builds the data from them in one tight walk, where
+    PyYAML's constructor, built for every case, costs more than the parsing. Without anchors a
+    document has no more values than characters, so `MAX_NODES` cannot be passed by a shorter text.
     """
     if "&" in text or "*" in text or len(text) >= MAX_NODES:
         return NOT_PLAIN
-    loader = _PlainLoader(text)
+    loader = _Loader(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        return None if node is None else _plain(node, 1)
     except (yaml.YAMLError, _NotPlain):
         return NOT_PLAIN
     finally:
         loader.dispose()
-    return data if _depth_within(data, MAX_DEPTH) else NOT_PLAIN
 
 
-def _depth_within(data: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return False
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-    return True
+def _plain(node: yaml.Node, depth: int) -> Any:
+    """The node's value; `_NotPlain` for a key given twice, a merge key, a tag of its own, or
+    nesting deeper than `MAX_DEPTH` (which also bounds this recursion)."""
+    if depth > MAX_DEPTH:
+        raise _NotPlain
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        if tag == _STR:
+            return node.value
+        build = _SCALAR_BUILDERS.get(tag)
+        if build is None:
+            raise _NotPlain
+        return build(_SCALARS, node)
+    if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+        return [_plain(item, depth + 1) for item in node.value]
+    if isinstance(node, yaml.MappingNode) and tag == _MAP:
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = _plain(key_node, depth + 1)
+            if not isinstance(key, str | int | bool | float) or key in mapping:
+                raise _NotPlain  # a key given twice (a plain load keeps the last), or a list as a key
+            mapping[key] = _plain(value_node, depth + 1)
+        return mapping
+    raise _NotPlain
 
 
 def lazy_source(text: str, display: str, line_offset: int, first_line: int | None = None) -> Source:
