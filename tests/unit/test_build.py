@@ -121,18 +121,21 @@ def test_directory_snapshot_for_the_functions(hub: Path) -> None:
 
 
 def test_people_have_their_own_search_index(hub: Path) -> None:
-    people = json.loads((hub / "search" / "people.json").read_text(encoding="utf-8"))
-    aisha = next(row for row in people if row[0] == "aisha.khan")
+    index = json.loads((hub / "search" / "people.json").read_text(encoding="utf-8"))
+    assert index["fields"] == ["name", "title", "team", "location", "skills", "team_slug", "handle"]
+    people = [line.split("\t") for line in index["people"].split("\n")]
+    aisha = next(row for row in people if row[-1] == "aisha.khan")
     assert aisha == [
-        "aisha.khan",
         "Aisha Khan",
         "Engineering Program Manager",
         "Engineering",
         "Manchester, United Kingdom",
         "project management technical writing incident response",
         "engineering",
+        "aisha.khan",
     ]
     assert len(people) == len(load_org(REPO / "site").people)
+    assert [row[0].casefold() for row in people] == sorted(row[0].casefold() for row in people)
     # Kept out of Material's lunr index, which the browser rebuilds on every page.
     index = json.loads((hub / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert not [d for d in index["docs"] if d["location"].startswith("people/")]

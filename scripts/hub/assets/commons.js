@@ -4,7 +4,8 @@
 // 100,000 people it is megabytes. The directory's filter and the header search share it.
 (function () {
   "use strict";
-  var people = null;
+  var lines = null;  // one line per person, fields split by tabs (build.PEOPLE_FIELDS)
+  var lower = null;  // the same lines in lower case, searched
   var loading = null;
 
   function base() {
@@ -13,6 +14,7 @@
     return new URL(root.replace(/\/?$/, "/"), window.location.href);
   }
 
+  // One string in the JSON, split here: no object per person is built until it is shown.
   function load() {
     if (!loading) {
       loading = fetch(new URL("search/people.json", base()), { credentials: "same-origin" })
@@ -20,32 +22,37 @@
           if (!response.ok) throw new Error("people index: HTTP " + response.status);
           return response.json();
         })
-        .then(function (rows) {
-          people = rows.map(function (row) {
-            return { handle: row[0], name: row[1], title: row[2], team: row[3], location: row[4],
-                     skills: row[5], teamSlug: row[6] || "",
-                     hay: row.slice(1, 6).join(" ").toLowerCase(), first: row[1].toLowerCase() };
-          });
-          return people;
+        .then(function (index) {
+          lines = index.people ? index.people.split("\n") : [];
+          lower = index.people ? index.people.toLowerCase().split("\n") : [];
+          return lines;
         })
         .catch(function (error) { loading = null; console.warn(error); return null; });
     }
     return loading;
   }
 
+  function person(line) {
+    var f = line.split("\t");
+    return { name: f[0], title: f[1], team: f[2], location: f[3], skills: f[4], teamSlug: f[5], handle: f[6],
+             first: f[0].toLowerCase() };
+  }
+
   function words(query) { return query.toLowerCase().split(/\s+/).filter(Boolean); }
 
-  // Everyone whose name, title, team, place or skills hold every word, in the index's order (by name).
+  // Everyone whose line holds every word (name, title, team, place, skills, handle), by name.
   function matching(query, limit) {
     var wanted = words(query);
     var found = [];
     var total = 0;
-    if (!wanted.length || !people) return { people: found, total: 0 };
-    for (var i = 0; i < people.length; i++) {
-      var hay = people[i].hay;
-      if (wanted.every(function (w) { return hay.indexOf(w) !== -1; })) {
+    if (!wanted.length || !lower) return { people: found, total: 0 };
+    for (var i = 0; i < lower.length; i++) {
+      var line = lower[i];
+      var all = true;
+      for (var w = 0; w < wanted.length && all; w++) all = line.indexOf(wanted[w]) !== -1;
+      if (all) {
         total++;
-        if (found.length < limit) found.push(people[i]);
+        if (found.length < limit) found.push(person(lines[i]));
       }
     }
     return { people: found, total: total };
