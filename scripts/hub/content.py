@@ -375,7 +375,8 @@ def load_org(root: Path) -> Org:
         org.problems.append(Problem(f"{name}/people", 0, "folder missing: people live in people/<handle>.yml"))
     if not teams_dir.is_dir():
         org.problems.append(Problem(f"{name}/teams", 0, "folder missing: spaces live in teams/<slug>.md"))
-    people_paths = sorted(people_dir.glob("*.yml")) if people_dir.is_dir() else []
+    # Sorted as text: comparing Path objects is a tenth of reading 100,000 files.
+    people_paths = sorted(people_dir.glob("*.yml"), key=str) if people_dir.is_dir() else []
     for path, plain in zip(people_paths, read_plain_people(people_paths), strict=True):
         display = f"{name}/people/{path.name}"
         person, problems = read_person(path, display, plain)
