@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from multiprocessing import get_context
@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from hub import impact, listings, pages
-from hub.content import SCHEMAS, Org, Person, load_org
+from hub.content import SCHEMAS, Org, Person, load_org, two_processes
 from hub.validate import check_structure
 
 log = logging.getLogger("mkdocs.plugins.commons")
@@ -68,6 +68,11 @@ class BuildState:
     deferred: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Makes the markers for those parts unguessable, so no page's own Markdown holds one.
     nonce: str = field(default_factory=lambda: secrets.token_hex(8))
+    nav: Any = None
+    #: What the worker rendering half of the space pages needs (config, files, env), and its result.
+    space_context: tuple[Any, Any, Any] | None = None
+    space_work: Future[int] | None = None
+    space_pool: ProcessPoolExecutor | None = None
     spaces_by_src: dict[str, str] = field(default_factory=dict)
     made: dict[str, listings.Listing] = field(default_factory=dict)
 
@@ -133,6 +138,59 @@ def on_files(files: Any, config: Any) -> Any:
     return files
 
 
+def on_nav(nav: Any, config: Any, files: Any) -> Any:
+    _require_state().nav = nav
+    return nav
+
+
+#: From this many space pages, a forked worker renders half of them through the theme: each takes
+#: Material's templates about 10 ms, the largest part of a build at 5,000 spaces.
+PARALLEL_SPACES_FROM = 500
+#: The template the main process renders the worker's pages with: nothing, so it writes nothing.
+RENDERED_ELSEWHERE = "commons-rendered-elsewhere.html"
+
+
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    """Hand half of the space pages to a forked worker, which renders and writes them.
+
+    The pages are read and their Markdown converted already (and their search entries are made
+    here, by the main process, as for any page); only the theme's rendering is shared out.
+    """
+    import jinja2
+
+    state = _require_state()
+    spaces = [f.page for f in files.documentation_pages() if f.src_uri in state.spaces_by_src and f.page]
+    if len(spaces) < PARALLEL_SPACES_FROM or not two_processes():
+        return env
+    theirs = spaces[len(spaces) // 2 :]
+    state.space_context = (config, files, env)
+    # Forked here, before the pages below are changed: the worker renders them as they are.
+    state.space_pool = ProcessPoolExecutor(1, mp_context=get_context("fork"))
+    state.space_work = state.space_pool.submit(_render_spaces, [page.file.src_uri for page in theirs])
+    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({RENDERED_ELSEWHERE: ""}), env.loader])
+    for page in theirs:
+        page.meta["template"] = RENDERED_ELSEWHERE
+    skipped = {f"Page skipped: '{page.file.src_uri}'. Generated empty output." for page in theirs}
+    logging.getLogger("mkdocs.commands.build").addFilter(lambda record: record.getMessage() not in skipped)
+    return env
+
+
+def _render_spaces(sources: list[str]) -> int:
+    """In the worker: render and write these space pages; the warnings it logged, counted."""
+    from mkdocs.commands.build import _build_page
+    from mkdocs.utils import CountHandler
+
+    state = _require_state()
+    assert state.space_context is not None
+    config, files, env = state.space_context
+    counters = [h for h in logging.getLogger("mkdocs").handlers if isinstance(h, CountHandler)]
+    before = sum(n for counter in counters for _level, n in counter.get_counts())
+    doc_files = files.documentation_pages()
+    for src in sources:
+        _build_page(files.get_file_from_path(src).page, config, doc_files, state.nav, env)
+    return sum(n for counter in counters for _level, n in counter.get_counts()) - before
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     state = _require_state()
     src = page.file.src_uri
@@ -196,7 +254,19 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
 
 
 def on_post_build(config: Any) -> None:
+    from mkdocs.exceptions import Abort
+
     state = _require_state()
+    if state.space_work is not None:
+        try:
+            warnings = state.space_work.result()
+        except Exception as exc:
+            raise Abort(f"rendering space pages failed: {exc}") from exc
+        finally:
+            if state.space_pool is not None:
+                state.space_pool.shutdown()
+        if warnings:
+            log.warning("%d warning(s) while rendering space pages, above", warnings)
     site_dir = Path(config["site_dir"])
     shell_dir = site_dir / SHELL_URL
     for leftover in shell_dir.iterdir():
@@ -244,7 +314,7 @@ def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
     """
     pieces = _shell_pieces(shell, edit=bool(state.edit_base))
     handles = list(state.org.people)
-    if len(handles) < PARALLEL_PAGES_FROM or (os.cpu_count() or 1) < 2:
+    if len(handles) < PARALLEL_PAGES_FROM or not two_processes():
         _write_people(site_dir, pieces, handles)
         return len(handles)
     half = len(handles) // 2
@@ -257,7 +327,7 @@ def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
 
 
 #: Below this many person pages one process writes them all.
-PARALLEL_PAGES_FROM = 2_000
+PARALLEL_PAGES_FROM = 1_000
 
 
 def _write_people(site_dir: Path, pieces: list[str], handles: list[str]) -> None:

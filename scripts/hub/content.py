@@ -247,7 +247,7 @@ def split_front_matter(text: str) -> tuple[str | None, int, str, int]:
 
 
 #: Below this many people files one process reads them all: a second would cost more than it saves.
-PARALLEL_FROM = 2_000
+PARALLEL_FROM = 1_000
 
 #: A person file's text and data, read the fast way and valid as it stands.
 Plain = tuple[str, dict[str, Any]]
@@ -267,10 +267,17 @@ def _read_plain_all(paths: list[Path]) -> list[Plain | None]:
     return [_read_plain(path) for path in paths]
 
 
+def two_processes() -> bool:
+    """Whether the build may fork a second process: there are two cores, and
+    `COMMONS_BUILD_PROCESSES` (default 2) does not say 1."""
+    wanted = os.environ.get("COMMONS_BUILD_PROCESSES", "2").strip()
+    return wanted != "1" and (os.cpu_count() or 1) >= 2
+
+
 def read_plain_people(paths: list[Path]) -> list[Plain | None]:
     """`_read_plain` of each path, on two cores when there are many: YAML is read in Python, so
     one process is bound to one core. The worker is forked, and sends back only texts and data."""
-    if len(paths) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+    if len(paths) < PARALLEL_FROM or not two_processes():
         return _read_plain_all(paths)
     half = len(paths) // 2
     with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:

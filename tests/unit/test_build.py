@@ -18,9 +18,10 @@ from tests.conftest import REPO
 REPO_URL = "https://git.example.com/example-co/commons"
 
 
-def mkdocs_build(content: Path, out: Path) -> subprocess.CompletedProcess[str]:
+def mkdocs_build(content: Path, out: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **extra_env,
         "COMMONS_CONTENT": str(content),
         "COMMONS_OUT": str(out),
         "NO_MKDOCS_2_WARNING": "1",

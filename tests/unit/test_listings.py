@@ -156,3 +156,17 @@ def _depth(org: object, handle: str) -> int:
 
 def _a_subchart(out: Path) -> str:
     return sorted(p.name for p in (out / "org-chart").iterdir() if p.is_dir() and p.name != "reports")[0]
+
+
+def test_the_build_on_two_processes_writes_what_one_process_writes(big: tuple[Path, Path], tmp_path: Path) -> None:
+    """600 spaces and 1,200 people: the forked workers read people, render space pages and write
+    person pages; one process alone must give the same hub, byte for byte."""
+    site, out = big
+    alone = tmp_path / "alone"
+    result = mkdocs_build(site, alone, COMMONS_BUILD_PROCESSES="1")
+    assert result.returncode == 0, result.stderr
+    ours = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(alone) for p in alone.rglob("*") if p.is_file())
+    assert ours == theirs
+    different = [str(p) for p in ours if (out / p).read_bytes() != (alone / p).read_bytes()]
+    assert different == []
