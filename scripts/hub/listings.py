@@ -20,8 +20,10 @@ from hub.pages import Views, parent_chain, person_link, space_link
 
 #: Rows on one page of the directory and of the teams index: a page stays near 150 KB of HTML.
 PAGE_SIZE = 500
-#: Levels of the org chart in one page's HTML: its top, their reports, and two levels more.
-CHART_LEVELS = 4
+#: Levels of the org chart in the HTML of its first page (kept small: it is the one most opened)
+#: and of each manager's part (more levels, so there are fewer such pages).
+CHART_LEVELS = 3
+PART_LEVELS = 4
 #: Of those, the levels shown open when JavaScript runs (commons.js closes the deeper ones).
 CHART_OPEN = 2
 MAX_SHOWN_DEPTH = 6  # deeper sub-teams are indented as much as this
@@ -259,10 +261,11 @@ def skills(views: Views) -> Listing:
 
 
 def org_chart(views: Views) -> Listing:
-    """The manager tree, `CHART_LEVELS` levels to a page; each disclosure button is beside its
-    person's link, never around it. Below a page's last level, each manager has a page of their
-    own (`org-chart/<handle>/`) and a JSON list of their reports, which commons.js fetches when
-    the button is pressed."""
+    """The manager tree, `CHART_LEVELS` levels on its page and `PART_LEVELS` on each part's.
+
+    Each disclosure button is beside its person's link, never around it. Below a page's last
+    level, each manager has a page of their own (`org-chart/<handle>/`) and a JSON list of their
+    reports, which commons.js fetches when the button is pressed."""
     org = views.org
     sizes = _tree_sizes(views)
     files: dict[str, str] = {}
@@ -273,11 +276,11 @@ def org_chart(views: Views) -> Listing:
             ]
             files[f"org-chart/reports/{handle}.json"] = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     top = sorted((p for p in org.people.values() if p.manager not in org.people), key=lambda p: p.name.casefold())
-    first, waiting = _chart(views, top, sizes, "../")
+    first, waiting = _chart(views, top, sizes, "../", CHART_LEVELS)
     extras: list[Extra] = []
     while waiting:  # a queue, not recursion: a long management chain makes many nested pages
         person = waiting.pop()
-        body, deeper = _chart(views, [person], sizes, "../../")
+        body, deeper = _chart(views, [person], sizes, "../../", PART_LEVELS)
         extras.append(Extra(f"org-chart/{person.handle}/", f"Org chart: {person.name}", _crumbs(views, person) + body))
         waiting.extend(deeper)
     return Listing(first, extras, files)
@@ -301,7 +304,7 @@ def _tree_sizes(views: Views) -> dict[str, int]:
     return sizes
 
 
-def _chart(views: Views, top: list[Person], sizes: dict[str, int], root: str) -> tuple[str, list[Person]]:
+def _chart(views: Views, top: list[Person], sizes: dict[str, int], root: str, levels: int) -> tuple[str, list[Person]]:
     """One page's part of the tree, and the managers below its last level (who get pages)."""
     out: list[str] = [f'<div class="commons-orgchart" data-reports="{root}org-chart/reports/"><ul>']
     work: list[tuple[Person, int] | str] = [(p, 0) for p in reversed(top)]
@@ -313,8 +316,8 @@ def _chart(views: Views, top: list[Person], sizes: dict[str, int], root: str) ->
             continue
         person, depth = item
         reports = views.reports.get(person.handle, [])
-        out.append(f"<li>{_chart_row(person, reports, sizes, depth, root)}")
-        if reports and depth + 1 < CHART_LEVELS:
+        out.append(f"<li>{_chart_row(person, reports, sizes, depth, root, levels)}")
+        if reports and depth + 1 < levels:
             out.append(f'<ul id="{_chart_id(person)}">')
             work.append("</ul></li>")
             work.extend((r, depth + 1) for r in reversed(reports))
@@ -347,11 +350,11 @@ def _chart_id(person: Person) -> str:
     return "oc-" + person.handle
 
 
-def _chart_row(person: Person, reports: list[Person], sizes: dict[str, int], depth: int, root: str) -> str:
+def _chart_row(person: Person, reports: list[Person], sizes: dict[str, int], depth: int, root: str, levels: int) -> str:
     """A person's line: the disclosure button (hidden until commons.js runs), then the link."""
     parts = ['<div class="commons-orgchart__row">']
     if reports:
-        shown = depth + 1 < CHART_LEVELS
+        shown = depth + 1 < levels
         expanded = "true" if shown and depth < CHART_OPEN else "false"
         target = f' aria-controls="{_chart_id(person)}"' if shown else ""
         fetch = "" if shown else f' data-handle="{escape(person.handle)}"'
@@ -362,7 +365,7 @@ def _chart_row(person: Person, reports: list[Person], sizes: dict[str, int], dep
     parts.append(f"{person_link(person, root)} <span>· {escape(person.title)}</span>")
     if reports:
         parts.append(f" <small>({len(reports)} direct, {sizes[person.handle] - 1} in all)</small>")
-        if depth + 1 >= CHART_LEVELS:
+        if depth + 1 >= levels:
             href = f"{root}org-chart/{escape(person.handle)}/"
             parts.append(f' <a class="commons-orgchart__more" href="{href}">their part of the chart</a>')
     parts.append("</div>")

@@ -127,34 +127,37 @@ def test_the_org_chart_opens_a_few_levels_and_fetches_the_rest(
     big_page: Page, big_url: str, synthetic: tuple[Org, Path]
 ) -> None:
     org, _ = synthetic
+    reports = org.reports()
     page = big_page
     requested = _requests(page)
     page.goto(big_url + "/org-chart/")
-    top = page.locator(".commons-orgchart__toggle").first
-    expect(top).to_have_attribute("aria-expanded", "true")
-    # Level 2 starts closed: its reports are in the page, hidden.
-    manager = org.people["p00009"]  # a report of a report of the top
-    toggle = page.get_by_role("button", name=f"Reports of {manager.name}", exact=True)
-    expect(toggle).to_have_attribute("aria-expanded", "false")
-    first_report = org.reports()["p00009"][0]
-    expect(page.get_by_role("link", name=first_report.name, exact=True)).to_be_hidden()
+    # The first level is open; its button closes and opens it again, from the page's own HTML.
+    second = org.people["p00001"]  # a report of the top
+    toggle = page.get_by_role("button", name=f"Reports of {second.name}", exact=True)
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    below = page.get_by_role("link", name=reports["p00001"][0].name, exact=True)
+    expect(below).to_be_visible()
     toggle.focus()
     page.keyboard.press("Enter")
-    expect(toggle).to_have_attribute("aria-expanded", "true")
-    report = page.get_by_role("link", name=first_report.name, exact=True)
-    expect(report).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(below).to_be_hidden()
+    page.keyboard.press("Enter")
+    expect(below).to_be_visible()
     assert not [url for url in requested if "/org-chart/reports/" in url]
-    # Below the page's levels, pressing fetches the reports.
-    deep = page.get_by_role("button", name=f"Reports of {first_report.name}", exact=True)
-    deep.click()
-    expect(deep).to_have_attribute("aria-expanded", "true")
-    deepest = org.reports()[first_report.handle][0]
-    expect(page.get_by_role("link", name=deepest.name, exact=True)).to_be_visible()
-    assert [url for url in requested if url.endswith(f"/org-chart/reports/{first_report.handle}.json")]
-    deep.click()
-    expect(page.get_by_role("link", name=deepest.name, exact=True)).to_be_hidden()
-    page.get_by_role("link", name=first_report.name, exact=True).click()
-    expect(page).to_have_url(f"{big_url}/people/{first_report.handle}/")
+    # Below the page's levels, pressing fetches the reports, and again a level further down.
+    manager = reports["p00001"][0]
+    for person in (manager, reports[manager.handle][0]):
+        button = page.get_by_role("button", name=f"Reports of {person.name}", exact=True)
+        expect(button).to_have_attribute("aria-expanded", "false")
+        button.click()
+        expect(button).to_have_attribute("aria-expanded", "true")
+        first = reports[person.handle][0]
+        expect(page.get_by_role("link", name=first.name, exact=True)).to_be_visible()
+        assert [url for url in requested if url.endswith(f"/org-chart/reports/{person.handle}.json")]
+    button.click()
+    expect(page.get_by_role("link", name=first.name, exact=True)).to_be_hidden()
+    page.get_by_role("link", name=person.name, exact=True).click()
+    expect(page).to_have_url(f"{big_url}/people/{person.handle}/")
 
 
 def test_the_org_chart_without_javascript_links_each_managers_part(
@@ -164,7 +167,7 @@ def test_the_org_chart_without_javascript_links_each_managers_part(
     page = plain_page
     page.goto(big_url + "/org-chart/")
     expect(page.locator(".commons-orgchart__toggle").first).to_be_hidden()  # a button that would do nothing
-    manager = org.reports()["p00009"][0]  # on the page's last level, with reports of their own
+    manager = org.reports()["p00001"][0]  # on the page's last level, with reports of their own
     row = page.locator(".commons-orgchart__row", has=page.get_by_role("link", name=manager.name, exact=True))
     row.get_by_role("link", name="their part of the chart").click()
     expect(page).to_have_url(f"{big_url}/org-chart/{manager.handle}/")
