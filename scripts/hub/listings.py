@@ -20,10 +20,13 @@ from hub.pages import Views, parent_chain, person_link, space_link
 
 #: Rows on one page of the directory and of the teams index: a page stays near 150 KB of HTML.
 PAGE_SIZE = 500
-#: Levels of the org chart in the HTML of its first page (kept small: it is the one most opened)
-#: and of each manager's part (more levels, so there are fewer such pages).
+#: Levels of the org chart in the HTML of its first page: kept small, it is the one most opened.
 CHART_LEVELS = 3
-PART_LEVELS = 4
+#: Each manager on the first page's last level has a part of the chart, holding as many whole
+#: levels as fit this many people (at least two). Below a part, a manager links to the reports
+#: on their person page: most people are on a tree's last levels, so parts of parts would be
+#: thousands of pages of a handful of people each.
+PART_BUDGET = 2_000
 #: Of those, the levels shown open when JavaScript runs (commons.js closes the deeper ones).
 CHART_OPEN = 2
 MAX_SHOWN_DEPTH = 6  # deeper sub-teams are indented as much as this
@@ -261,7 +264,7 @@ def skills(views: Views) -> Listing:
 
 
 def org_chart(views: Views) -> Listing:
-    """The manager tree, `CHART_LEVELS` levels on its page and `PART_LEVELS` on each part's.
+    """The manager tree, `CHART_LEVELS` levels on its page; each part's as many as `PART_BUDGET` allows.
 
     Each disclosure button is beside its person's link, never around it. Below a page's last
     level, each manager has a page of their own (`org-chart/<handle>/`) and a JSON list of their
@@ -276,14 +279,21 @@ def org_chart(views: Views) -> Listing:
             ]
             files[f"org-chart/reports/{handle}.json"] = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     top = sorted((p for p in org.people.values() if p.manager not in org.people), key=lambda p: p.name.casefold())
-    first, waiting = _chart(views, top, sizes, "../", CHART_LEVELS)
+    first, cut = _chart(views, top, sizes, "../", CHART_LEVELS, parts=True)
     extras: list[Extra] = []
-    while waiting:  # a queue, not recursion: a long management chain makes many nested pages
-        person = waiting.pop()
-        body, deeper = _chart(views, [person], sizes, "../../", PART_LEVELS)
+    for person in cut:
+        body, _below = _chart(views, [person], sizes, "../../", _part_levels(views, person), parts=False)
         extras.append(Extra(f"org-chart/{person.handle}/", f"Org chart: {person.name}", _crumbs(views, person) + body))
-        waiting.extend(deeper)
     return Listing(first, extras, files)
+
+
+def _part_levels(views: Views, person: Person) -> int:
+    """How many whole levels of `person`'s tree fit `PART_BUDGET` people, counting them; at least two."""
+    levels, total, level = 0, 0, [person]
+    while level and total + len(level) <= PART_BUDGET:
+        levels, total = levels + 1, total + len(level)
+        level = [r for p in level for r in views.reports.get(p.handle, [])]
+    return max(levels, 2)
 
 
 def _tree_sizes(views: Views) -> dict[str, int]:
@@ -304,7 +314,9 @@ def _tree_sizes(views: Views) -> dict[str, int]:
     return sizes
 
 
-def _chart(views: Views, top: list[Person], sizes: dict[str, int], root: str, levels: int) -> tuple[str, list[Person]]:
+def _chart(
+    views: Views, top: list[Person], sizes: dict[str, int], root: str, levels: int, *, parts: bool
+) -> tuple[str, list[Person]]:
     """One page's part of the tree, and the managers below its last level (who get pages)."""
     out: list[str] = [f'<div class="commons-orgchart" data-reports="{root}org-chart/reports/"><ul>']
     work: list[tuple[Person, int] | str] = [(p, 0) for p in reversed(top)]
@@ -316,7 +328,7 @@ def _chart(views: Views, top: list[Person], sizes: dict[str, int], root: str, le
             continue
         person, depth = item
         reports = views.reports.get(person.handle, [])
-        out.append(f"<li>{_chart_row(person, reports, sizes, depth, root, levels)}")
+        out.append(f"<li>{_chart_row(person, reports, sizes, depth, root, levels, parts)}")
         if reports and depth + 1 < levels:
             out.append(f'<ul id="{_chart_id(person)}">')
             work.append("</ul></li>")
@@ -350,23 +362,28 @@ def _chart_id(person: Person) -> str:
     return "oc-" + person.handle
 
 
-def _chart_row(person: Person, reports: list[Person], sizes: dict[str, int], depth: int, root: str, levels: int) -> str:
+def _chart_row(
+    person: Person, reports: list[Person], sizes: dict[str, int], depth: int, root: str, levels: int, parts: bool
+) -> str:
     """A person's line: the disclosure button (hidden until commons.js runs), then the link."""
-    parts = ['<div class="commons-orgchart__row">']
+    line = ['<div class="commons-orgchart__row">']
     if reports:
         shown = depth + 1 < levels
         expanded = "true" if shown and depth < CHART_OPEN else "false"
         target = f' aria-controls="{_chart_id(person)}"' if shown else ""
         fetch = "" if shown else f' data-handle="{escape(person.handle)}"'
-        parts.append(
+        line.append(
             f'<button type="button" class="commons-orgchart__toggle" aria-expanded="{expanded}"{target}{fetch}'
             f' aria-label="Reports of {escape(person.name)}" data-depth="{depth}" hidden></button>'
         )
-    parts.append(f"{person_link(person, root)} <span>· {escape(person.title)}</span>")
+    line.append(f"{person_link(person, root)} <span>· {escape(person.title)}</span>")
     if reports:
-        parts.append(f" <small>({len(reports)} direct, {sizes[person.handle] - 1} in all)</small>")
-        if depth + 1 >= levels:
+        line.append(f" <small>({len(reports)} direct, {sizes[person.handle] - 1} in all)</small>")
+        if depth + 1 >= levels and parts:
             href = f"{root}org-chart/{escape(person.handle)}/"
-            parts.append(f' <a class="commons-orgchart__more" href="{href}">their part of the chart</a>')
-    parts.append("</div>")
-    return "".join(parts)
+            line.append(f' <a class="commons-orgchart__more" href="{href}">their part of the chart</a>')
+        elif depth + 1 >= levels:
+            href = f"{root}people/{escape(person.handle)}/#reports"
+            line.append(f' <a class="commons-orgchart__more" href="{href}">their reports</a>')
+    line.append("</div>")
+    return "".join(line)

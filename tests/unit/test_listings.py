@@ -113,10 +113,13 @@ def test_every_person_is_reachable_in_the_org_chart_without_javascript(big: tupl
     reached = _crawl(out, "org-chart/", "org-chart/")
     people = {link.split("/")[1] for link in reached if link.startswith("people/") and link.count("/") == 2}
     assert people == set(org.people)
-    # The managers on the first page's last level have pages of their own, as do those on the
-    # last level of those pages; no one else does.
+    # Below a part of the chart, a manager links to the reports on their person page.
+    part = (out / "org-chart" / sorted(parts_made(out))[0] / "index.html").read_text(encoding="utf-8")
+    assert "their part of the chart" not in part
+    # The managers on the first page's last level have pages of their own, each holding their
+    # whole part here (fewer than PART_BUDGET people); no one else has one.
     cut = listings.CHART_LEVELS - 1
-    parts = {h for h in org.people if _depth(org, h) in (cut, cut + listings.PART_LEVELS - 1) and org.reports()[h]}
+    parts = {h for h in org.people if _depth(org, h) == cut and org.reports()[h]}
     assert parts
     made = {p.name for p in (out / "org-chart").iterdir() if p.is_dir() and p.name != "reports"}
     assert made == parts
@@ -157,6 +160,10 @@ def _depth(org: object, handle: str) -> int:
     return depth
 
 
+def parts_made(out: Path) -> set[str]:
+    return {p.name for p in (out / "org-chart").iterdir() if p.is_dir() and p.name != "reports"}
+
+
 def _a_subchart(out: Path) -> str:
     return sorted(p.name for p in (out / "org-chart").iterdir() if p.is_dir() and p.name != "reports")[0]
 
@@ -173,3 +180,19 @@ def test_the_build_on_two_processes_writes_what_one_process_writes(big: tuple[Pa
     assert ours == theirs
     different = [str(p) for p in ours if (out / p).read_bytes() != (alone / p).read_bytes()]
     assert different == []
+
+
+def test_below_a_part_managers_link_to_the_reports_on_their_person_page(
+    big: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.pages import Views
+
+    site, _out = big
+    org = load_org(site)
+    monkeypatch.setattr(listings, "PART_BUDGET", 10)  # a part of two levels: its managers are cut
+    chart = listings.org_chart(Views.of(org))
+    assert {extra.url for extra in chart.extras} == {f"org-chart/{h}/" for h in parts_made(_out)}
+    part = next(extra for extra in chart.extras if "#reports" in extra.body)
+    linked = re.findall(r'href="\.\./\.\./people/([^/"]+)/#reports">their reports</a>', part.body)
+    assert linked and all(org.reports()[h] for h in linked)
+    assert "their part of the chart" not in part.body
