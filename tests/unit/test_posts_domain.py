@@ -140,5 +140,5 @@ def test_reaction_counts_follow_the_set(store: PostsStore, directory: Directory)
     assert reactions.toggle(store, LEE, post.id, "like", True).reaction_count("like") == 1
     assert reactions.toggle(store, LEE, post.id, "like", True).reaction_count("like") == 1
     after = reactions.toggle(store, LEE, post.id, "like", False)
-    assert after.reaction_count("like") == 0 and after.reactors("like") == set()
+    assert after.reaction_count("like") == 0 and after.mine == frozenset()
     assert reactions.toggle(store, LEE, post.id, "like", False).reaction_count("like") == 0

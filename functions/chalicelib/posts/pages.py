@@ -108,7 +108,7 @@ def _post(item: Post, viewer: Actor, services: Services, here: str, *, full: boo
                     f"{base}/reactions/{kind}",
                     here,
                     f"{LABELS[kind]} {state['count']}",
-                    fields={"state": "off" if state["mine"] else "on"},
+                    fields={"state": "off" if state["mine"] else "on", "seen": shaped["seen"]},
                     pressed=bool(state["mine"]),
                 )
             )
@@ -154,7 +154,7 @@ def _post(item: Post, viewer: Actor, services: Services, here: str, *, full: boo
                 f"{base}/replies",
                 here,
                 "Reply",
-                fields={"space": item.space},
+                fields={"space": item.space, "seen": shaped["seen"]},
                 extra=_textarea("Reply"),
                 create=True,
                 block=True,

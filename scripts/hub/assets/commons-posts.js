@@ -350,9 +350,11 @@
     var view = this;
     var on = toggle.getAttribute("aria-pressed") !== "true";
     this.act(toggle, function () {
-      return send("POST", "posts/" + encodeURIComponent(view.post.id) + "/reactions/" + kind, { state: on ? "on" : "off" })
+      var body = { state: on ? "on" : "off", seen: view.post.seen };
+      return send("POST", "posts/" + encodeURIComponent(view.post.id) + "/reactions/" + kind, body)
         .then(function (data) {
           view.post.reactions = data.reactions;
+          view.post.seen = data.seen;
           // Update the buttons in place, so the person's focus stays on the one they pressed.
           var toggles = view.main.querySelectorAll(".commons-reaction");
           Array.prototype.forEach.call(toggles, function (each) {
@@ -530,7 +532,8 @@
         rows: 1,
         clearOnSuccess: true,
         onSubmit: function (text, key) {
-          var body = { body: text, space: view.post.space };
+          // The parent as this page saw it, so the write need not read it first.
+          var body = { body: text, space: view.post.space, seen: view.post.seen };
           return send("POST", "posts/" + encodeURIComponent(view.post.id) + "/replies", body, key)
             .then(function (data) {
               view.replyList.appendChild(new PostView(data.post, view.feed).node);
