@@ -24,6 +24,9 @@ from hub.validate import check_structure
 
 log = logging.getLogger("mkdocs.plugins.commons")
 ASSETS = Path(__file__).resolve().parent / "assets"
+#: The hub's accessibility statement, linked from every page's footer (overrides/partials/copyright.html).
+ACCESSIBILITY = Path(__file__).resolve().parent / "accessibility.md"
+ACCESSIBILITY_SRC = "accessibility.md"
 
 SHELL = "people/xxcommonsshellxx.md"
 SHELL_URL = "people/xxcommonsshellxx/"
@@ -99,11 +102,21 @@ def on_files(files: Any, config: Any) -> Any:
     for src, (title, _render) in HUB_PAGES.items():
         files.append(File.generated(config, src, content=f"{NO_SEARCH}# {title}\n"))
     files.append(File.generated(config, SHELL, content=f"{NO_SEARCH}# {TITLE_SLOT}\n\n{BODY_SLOT}\n"))
+    files.append(File.generated(config, ACCESSIBILITY_SRC, content=accessibility_statement(config.get("repo_url"))))
     for schema in sorted(SCHEMAS.glob("*.json")):
         files.append(File.generated(config, f"schema/{schema.name}", abs_src_path=str(schema)))
     for asset in sorted(ASSETS.iterdir()):
         files.append(File.generated(config, f"assets/{asset.name}", abs_src_path=str(asset)))
     return files
+
+
+def accessibility_statement(repo_url: str | None) -> str:
+    """The statement's Markdown. It is the product's, not the organisation's content, so it is not
+    in site/; only where to report a problem depends on the hub (its repository, when it has one)."""
+    text = ACCESSIBILITY.read_text(encoding="utf-8")
+    if repo_url:
+        return text.replace("COMMONS_REPO_URL", repo_url)
+    return text.replace("Open an\nissue on [the hub's repository](COMMONS_REPO_URL), or write", "Write")
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

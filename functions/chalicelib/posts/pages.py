@@ -26,8 +26,8 @@ LABELS["insightful"] = "\U0001f4a1 Insightful"
 STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"
     "article{border-top:1px solid #ddd;padding:.8rem 0}article article{margin-left:1.5rem}"
-    "form{display:inline-block;margin:.2rem .3rem .2rem 0}form.block{display:block}"
-    "textarea{width:100%;min-height:5rem;font:inherit}input[type=text]{font:inherit;width:20rem;max-width:100%}"
+    "form{display:inline-block;max-width:100%;margin:.2rem .3rem .2rem 0}form.block{display:block}"
+    "textarea{width:100%;min-height:5rem;font:inherit}input[type=text]{font:inherit;width:20rem;max-width:100%;box-sizing:border-box}"
     "button{font:inherit;padding:.2rem .6rem;cursor:pointer}button[aria-pressed=true]{font-weight:bold}"
     ".meta{color:#555;font-size:.9rem}.note{background:#fff4e5;padding:.3rem .6rem}"
     "nav a{margin-right:1rem}pre{overflow:auto;background:#f5f5f5;padding:.5rem}"
@@ -160,7 +160,11 @@ def _post(item: Post, viewer: Actor, services: Services, here: str, *, full: boo
                 block=True,
             )
         )
-    return f'<article id="post-{escape(item.id)}">{"".join(parts)}</article>'
+    # Named by author and time, as the hub's script names its posts, so a screen reader's list of
+    # articles says whose each one is and when it was written.
+    kind = "Reply" if item.parent else "Post"
+    label = f"{kind} by {author['name']}, {item.created_at[:10]} {item.created_at[11:16]} UTC"
+    return f'<article id="post-{escape(item.id)}" aria-label="{escape(label)}">{"".join(parts)}</article>'
 
 
 def _feed(page: reading.Page, viewer: Actor, services: Services, here: str, base: str) -> str:
