@@ -15,11 +15,12 @@ import os
 import re
 import shlex
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import fastjsonschema
 import jsonschema
 import yaml
 
@@ -248,13 +249,30 @@ def _swap_alias(record: Record, old_email: str) -> None:
 
 
 @functools.cache
+def _schema() -> Any:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
 def _validator() -> Any:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(_schema())
+
+
+@functools.cache
+def _fast_check() -> Callable[[Any], Any]:
+    return fastjsonschema.compile(_schema())
 
 
 def field_errors(record: Record, owned: Iterable[str]) -> dict[str, str]:
-    """Schema errors in the fields the source owns; other fields are left to hub.validate."""
+    """Schema errors in the fields the source owns; other fields are left to hub.validate.
+
+    The compiled check passes nearly every record at a fraction of jsonschema's cost (half of a
+    10,000-person import was spent here); jsonschema then explains the few that fail."""
+    try:
+        _fast_check()(record)
+        return {}
+    except fastjsonschema.JsonSchemaException:
+        pass
     owned = set(owned)
     errors: dict[str, str] = {}
     for error in _validator().iter_errors(record):

@@ -31,7 +31,6 @@ from hub.importers._people import (
     is_email,
     merge,
     slugify,
-    team_exists,
     unique_handle,
 )
 from hub.importers._yaml_edit import render
@@ -205,13 +204,17 @@ class Departments:
     team_map: dict[str, str]
     create: bool = False
     drafts: set[str] = field(default_factory=set)  # slugs of the drafts this run added
+    pages: set[str] = field(init=False)  # slugs with a page: listed once, not looked up for every row
+
+    def __post_init__(self) -> None:
+        self.pages = {path.stem for path in (self.content / "teams").glob("*.md") if path.is_file()}
 
     def team_of(self, employee: Employee, export: Export, run: Run) -> str | None:
         department = employee.department
         if not department:
             return None
         slug = self.team_map.get(column_name(department)) or slugify(department)
-        if slug in self.drafts or team_exists(self.content, slug):
+        if slug in self.drafts or slug in self.pages:
             return slug
         if not slug:
             why = f'department "{department}" has no letters or digits to name a team'
