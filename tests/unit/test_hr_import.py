@@ -394,11 +394,16 @@ def test_create_teams_uses_the_team_map_slug(capsys: pytest.CaptureFixture[str],
         ("???", 'department "???" has no letters or digits to name a team'),
         ("Index", 'department "Index" would be teams/index.md, which the hub uses itself (see --team-map)'),
         ("x" * 121, "department name longer than 120 characters, the most a team's name may have"),
+        (
+            "Python Guild",
+            'department "Python Guild" is teams/python-guild.md, a community, not a team (see --team-map)',
+        ),
     ],
 )
 def test_a_department_that_cannot_be_a_team_page_is_reported_even_with_create_teams(
     capsys: pytest.CaptureFixture[str], site: Path, tmp_path: Path, department: str, problem: str
 ) -> None:
+    (site / "teams" / "python-guild.md").write_text("---\nname: Python guild\nkind: community\n---\n")
     export = write_export(tmp_path, f"Jane Doe,jane.doe@example.com,Engineer,{department},,\n")
     teams = sorted((site / "teams").iterdir())
 

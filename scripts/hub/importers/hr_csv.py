@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub.content import RESERVED_SLUGS, SLUG
+import yaml
+
+from hub.content import RESERVED_SLUGS, SLUG, split_front_matter
 from hub.importers._csv_export import cell_key, describe, read_export_text
 from hub.importers._people import (
     ImporterError,
@@ -39,6 +41,7 @@ TOOL = "hr_csv"
 COLUMNS = ("name", "email", "title", "department", "manager email", "location")
 OWNED = ("name", "email", "title", "team", "manager", "location")
 MAX_TEAM_NAME = 120  # the space schema's limit
+_FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -204,18 +207,21 @@ class Departments:
     team_map: dict[str, str]
     create: bool = False
     drafts: set[str] = field(default_factory=set)  # slugs of the drafts this run added
-    pages: set[str] = field(init=False)  # slugs with a page: listed once, not looked up for every row
+    kinds: dict[str, str] = field(init=False)  # each page's kind, read once rather than for every row
 
     def __post_init__(self) -> None:
-        self.pages = {path.stem for path in (self.content / "teams").glob("*.md") if path.is_file()}
+        self.kinds = {path.stem: page_kind(path) for path in (self.content / "teams").glob("*.md") if path.is_file()}
 
     def team_of(self, employee: Employee, export: Export, run: Run) -> str | None:
         department = employee.department
         if not department:
             return None
         slug = self.team_map.get(column_name(department)) or slugify(department)
-        if slug in self.drafts or slug in self.pages:
+        if slug in self.drafts or self.kinds.get(slug) == "team":
             return slug
+        if slug in self.kinds:
+            why = f'department "{department}" is teams/{slug}.md, a community, not a team (see --team-map)'
+            return employee.kept("team", why, export, run)
         if not slug:
             why = f'department "{department}" has no letters or digits to name a team'
             return employee.kept("team", why, export, run)
@@ -235,6 +241,17 @@ class Departments:
             f'team for department "{department}"; its team writes the purpose, outcome and stewards',
         )
         return slug
+
+
+def page_kind(path: Path) -> str:
+    """A space page's `kind`; one that cannot be read counts as a team, and hub.validate says why."""
+    try:
+        front, *_ = split_front_matter(path.read_text(encoding="utf-8-sig"))
+        data = yaml.load(front or "", Loader=_FastLoader)  # noqa: S506 - the C safe loader
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "team"
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if kind == "community" else "team"
 
 
 def draft_team_page(name: str) -> str:
