@@ -182,6 +182,25 @@ def test_a_header_that_cannot_be_read_stops_at_line_1_and_names_the_file(
     assert sorted((site / "people").iterdir()) == before
 
 
+def test_a_header_in_another_language_is_read_with_the_sniffed_delimiter_to_say_what_it_has(
+    capsys: pytest.CaptureFixture[str], site: Path, tmp_path: Path
+) -> None:
+    # No expected column at all, so the header cannot decide: csv.Sniffer finds the semicolons.
+    export = write_export(
+        tmp_path,
+        "Kim Park;kim.park@example.com;Designer;Design;;Paris, France\n"
+        "Lou Ray;lou.ray@example.com;Designer;Design;;Lyon, France\n",
+        "Nom;Courriel;Poste;Service;Responsable;Ville\n",
+    )
+
+    outcome = run(capsys, export, site)
+
+    assert outcome.problems == [
+        f'{export}:1: missing columns "name", "email", "title", "department", "manager email", "location" '
+        '(the header, split at each semicolon, has "nom", "courriel", "poste", "service", "responsable", "ville")'
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "options", "message"),
     [
