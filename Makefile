@@ -49,7 +49,7 @@ validate: $(STAMP)
 codeowners: $(STAMP)
 	$(BIN)/python -m hub.validate $(CONTENT) --write-codeowners
 
-# Import people: make import-hr FILE=export.csv [ARGS="--dry-run --remove-missing --team-map Dept=slug"]
+# Import people: make import-hr FILE=export.csv [ARGS="--dry-run --remove-missing --team-map Dept=slug --create-teams"]
 import-hr: $(STAMP)
 	$(BIN)/python -m hub.importers.hr_csv $(FILE) --content $(CONTENT) $(ARGS)
 
