@@ -30,6 +30,7 @@ PERSON_FIELDS = (
     "timezone",
     "skills",
     "links",
+    "picture",
     "github",
 )
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "person.schema.json"
