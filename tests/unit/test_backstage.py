@@ -530,3 +530,81 @@ def test_an_unreadable_page_stops_the_import_before_anything_is_written(
     assert outcome.problems == ["teams/team-kestrel.md:3: YAML error: expected ',' or ']', but got '<stream end>'"]
     assert sorted(p.name for p in (empty / "teams").iterdir()) == ["team-kestrel.md"]
     assert not (empty / "people").exists()
+
+
+# The guide and the README, run as written
+
+
+def example(document: Path, name: str) -> str:
+    found = re.search(rf"<!-- example: {re.escape(name)} -->\n```\w+\n(.*?)```", document.read_text(), re.S)
+    assert found is not None, f"{document.name} has no example {name!r}"
+    return found.group(1)
+
+
+GUIDE = REPO / "docs" / "backstage.md"
+
+
+def test_the_guide_runs_as_written(tmp_path: Path) -> None:
+    commands = example(GUIDE, "shell").replace("/tmp/riverbend", str(tmp_path / "riverbend")).splitlines()
+    assert [c.split()[:2] for c in commands] == [
+        ["mkdir", "-p"],
+        ["make", "import-backstage"],
+        ["make", "validate"],
+        ["make", "build"],
+    ]
+    results = []
+    for command in commands:
+        result = subprocess.run(
+            ["bash", "-c", command + (" --no-print-directory -s" if command.startswith("make ") else "")],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        results.append(result)
+    _, imported, validated, _ = results
+    assert imported.stderr.splitlines()[-1] == example(GUIDE, "import summary").strip()
+    assert validated.stderr.splitlines()[-1] == example(GUIDE, "validate summary").strip()
+    content = tmp_path / "riverbend"
+    page = (content / "teams" / "team-kestrel.md").read_text(encoding="utf-8")
+    assert page == example(GUIDE, "teams/team-kestrel.md")
+    assert (tmp_path / "riverbend-hub" / "health" / "index.html").is_file()
+    # The namespace note, as the guide shows it.
+    note = re.search(r"imports them once and says so:\n\n```text\n(.*?)\n```", GUIDE.read_text(), re.S)
+    assert note is not None and note.group(1) in imported.stdout.splitlines()
+
+
+def test_the_guides_problem_messages_are_the_importers(
+    empty: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The guide's problems, made by a catalog that has them (their line numbers are the guide's own)."""
+    shown = re.search(r"For example:\n\n```text\n(.*?)```", GUIDE.read_text(), re.S)
+    assert shown is not None
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        USER.format(name="ann", email="ann@example.com", extra="").replace(
+            "ann@example.com\n", "ann@example.com\n    picture: http://pictures.example.com/ann.png\n"
+        )
+        + GROUP.format(name="red", type="team", extra="  parent: nowhere\n")
+        + USER.format(name="bo", email="bo@example.com", extra="  memberOf: [blue]\n"),
+        encoding="utf-8",
+    )
+
+    outcome = run(capsys, empty, catalog)
+
+    def message(line: str) -> str:
+        return line.split(": ", 1)[1]
+
+    assert sorted(map(message, outcome.problems)) == sorted(map(message, shown.group(1).splitlines()))
+
+
+def test_the_readme_backstage_command_runs(empty: Path) -> None:
+    block = re.search(r"#### From Backstage\n.*?```sh\n(.*?)\n```", (REPO / "README.md").read_text(), re.S)
+    assert block is not None
+    command = block.group(1).replace("catalog/org.yaml", str(EXAMPLE / "org.yaml")).replace("=site", f"={empty}")
+    result = subprocess.run(
+        ["bash", "-c", command + " --no-print-directory -s"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "backstage: 0 unchanged, 0 updated, 25 added, 0 removed, 0 problems"
