@@ -54,6 +54,12 @@ class Space:
     parent: str | None
     url: str
 
+    @property
+    def outcome_unwritten(self) -> bool:
+        """A draft whose team has not written its outcome yet: no post can be marked as achieving
+        it, and it is never "an outcome never marked"."""
+        return self.draft and not self.outcome
+
     def public(self) -> dict[str, Any]:
         return {
             "slug": self.slug,

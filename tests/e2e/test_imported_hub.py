@@ -1,5 +1,5 @@
 """A hub imported from a Backstage catalog, in Chromium on the dev stack: people's pictures show under
-the hub's Content-Security-Policy, draft spaces say what they need and take posts, and the health
+the hub's Content-Security-Policy, draft spaces say what they need and take posts (but no outcome marks), and the health
 page is the onboarding checklist."""
 
 from __future__ import annotations
@@ -93,11 +93,13 @@ def test_a_draft_says_what_it_needs_and_takes_posts(visitor: Page, riverbend_url
     edit = notice.get_by_role("link", name="Edit this page")
     expect(edit).to_have_attribute("href", f"{REPO_URL}/edit/main/site/teams/team-kestrel.md")
     expect(page.locator(".commons-purpose__purpose")).to_have_text("Not written yet")
-    # Its team can talk there already.
+    # Its team can talk there already, but there is no outcome to mark a post as achieving.
     box = page.locator("#posts").get_by_label("Write a post in team-kestrel")
     box.fill("Hello from the new team.")
     page.locator("#posts").get_by_role("button", name="Post", exact=True).click()
-    expect(page.locator("#posts")).to_contain_text("Hello from the new team.")
+    post = page.locator("article.commons-post", has_text="Hello from the new team.")
+    expect(post.get_by_role("button", name="Like 0")).to_be_visible()
+    expect(post.get_by_role("button", name="Achieved the outcome")).to_have_count(0)
     assert page.evaluate("window.__violations") == []
 
     # The plain page for browsers without JavaScript says it is a draft too.
