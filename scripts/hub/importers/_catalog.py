@@ -19,6 +19,8 @@ import yaml
 
 from hub.importers._people import EntryError, Run, SourceError, decode, yaml_error_line
 
+#: libyaml's loader, about ten times faster, keeps every node's line as the Python one does.
+FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 API_VERSION = "backstage.io/v1alpha1"
 DEFAULT_NAMESPACE = "default"
 Keys = tuple[str, ...]
@@ -190,8 +192,28 @@ def read_catalog(path: Path, shown: str, run: Run) -> list[Entity]:
     except SourceError as error:
         run.report(error)
         return []
+    try:
+        entities, problems = _parse(text, shown, FAST_LOADER)
+    except yaml.YAMLError as fast_error:
+        worded: yaml.YAMLError = fast_error
+        try:
+            # libyaml words its errors its own way: the Python loader finds the same one, worded as always.
+            _parse(text, shown, yaml.SafeLoader)
+        except yaml.YAMLError as python_error:
+            worded = python_error
+        line, problem = yaml_error_line(worded)
+        run.problem(shown, line, f"YAML error: {problem}")
+        return []
+    for problem_found in problems:
+        run.report(problem_found)
+    return entities
+
+
+def _parse(text: str, shown: str, loader_class: type[yaml.SafeLoader]) -> tuple[list[Entity], list[EntryError]]:
+    """The catalog entities of a YAML stream, and the documents that are not entities at all."""
     entities: list[Entity] = []
-    loader = yaml.SafeLoader(text)
+    problems: list[EntryError] = []
+    loader = loader_class(text)
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -199,14 +221,10 @@ def read_catalog(path: Path, shown: str, run: Run) -> list[Entity]:
             if node is None or data is None:
                 continue
             if not isinstance(data, dict):
-                run.problem(shown, node.start_mark.line + 1, "not a catalog entity: expected a mapping")
+                problems.append(EntryError(shown, node.start_mark.line + 1, "not a catalog entity: expected a mapping"))
                 continue
             if data.get("apiVersion") == API_VERSION:
                 entities.append(Entity(shown, node, data))
-    except yaml.YAMLError as error:
-        line, problem = yaml_error_line(error)
-        run.problem(shown, line, f"YAML error: {problem}")
-        return []
     finally:
         loader.dispose()
-    return entities
+    return entities, problems

@@ -21,7 +21,17 @@ from typing import Any
 import yaml
 
 from hub.content import split_front_matter
-from hub.importers._people import ContentError, Record, Run, SourceError, decode, render, write_atomic, yaml_error_line
+from hub.importers._people import (
+    ContentError,
+    Record,
+    Run,
+    SourceError,
+    decode,
+    load_yaml,
+    render,
+    write_atomic,
+    yaml_error_line,
+)
 
 # The order fields are written in; fields the schema does not know keep their place after these.
 SPACE_FIELDS = ("draft", "name", "kind", "parent", "purpose", "outcome", "stewards", "members", "links")
@@ -65,7 +75,7 @@ class Pages:
             if front is None:
                 raise ContentError(shown, 1, "no front matter: start the page with a '---' block")
             try:
-                data = yaml.safe_load(front)
+                data = load_yaml(front)
             except yaml.YAMLError as error:
                 line, problem = yaml_error_line(error)
                 line = None if line is None else line + first_line - 1

@@ -110,6 +110,8 @@ class Group:
 class Catalog:
     users: list[User] = field(default_factory=list)
     groups: dict[tuple[str, str], Group] = field(default_factory=dict)
+    #: The group whose `spec.children` lists a group first, for groups that name no `spec.parent`.
+    listed_under: dict[tuple[str, str], Group] = field(default_factory=dict)
 
     def group(self, text: str, namespace: str) -> Group | None:
         ref = parse_ref(text, "group", namespace)
@@ -203,6 +205,11 @@ def read_entities(entities: list[Entity], run: Run) -> Catalog:
                 raise entity.error(EMAIL, f"{user.label}: duplicate email (first at {where})")
         except EntryError as error:
             run.report(error)
+    for group in catalog.groups.values():
+        for text in group.children:
+            child = catalog.group(text, group.ref.namespace)
+            if child is not None:
+                catalog.listed_under.setdefault(child.ref.key, group)
     return catalog
 
 
@@ -283,10 +290,8 @@ def memberships(catalog: Catalog, people: People, run: Run) -> Memberships:
 def parent_slug(group: Group, catalog: Catalog, pages: Pages, run: Run) -> str | None:
     """The slug of the group's parent; None when the catalog names none or names one it lacks."""
     if group.parent is None:
-        for other in catalog.groups.values():
-            if any(catalog.group(text, other.ref.namespace) is group for text in other.children):
-                return other.slug
-        return None
+        listing = catalog.listed_under.get(group.ref.key)
+        return listing.slug if listing else None
     parent = catalog.group(group.parent, group.ref.namespace)
     if parent is not None:
         return parent.slug
