@@ -29,7 +29,7 @@ def person_link(person: Person, root: str) -> str:
 
 
 def person_with_title(person: Person, root: str) -> str:
-    """ "Name · Title", or the name alone for someone whose file has no title."""
+    """The person's name and, when their file has one, their title after a middle dot."""
     title = f" · {escape(person.title)}" if person.title else ""
     return person_link(person, root) + title
 
