@@ -42,9 +42,9 @@ chromium:
 build: $(STAMP)
 	COMMONS_CONTENT=$(abspath $(CONTENT)) COMMONS_OUT=$(abspath $(OUT)) $(BIN)/mkdocs build --strict
 
-# make validate [CONTENT=dir] [ARGS="--format=github"]
+# make validate [CONTENT=dir] [STRICT_DRAFTS=1] [ARGS="--format=github"]; STRICT_DRAFTS=1 refuses draft spaces.
 validate: $(STAMP)
-	$(BIN)/python -m hub.validate $(CONTENT) $(ARGS)
+	$(BIN)/python -m hub.validate $(CONTENT) $(if $(STRICT_DRAFTS),--strict-drafts) $(ARGS)
 
 codeowners: $(STAMP)
 	$(BIN)/python -m hub.validate $(CONTENT) --write-codeowners

@@ -76,7 +76,7 @@ def on_config(config: Any) -> Any:
         edit_base = urljoin(config["repo_url"].rstrip("/") + "/", config["edit_uri"].rstrip("/") + "/")
     commons = (config.get("extra") or {}).get("commons") or {}
     code_host = str(commons.get("code_host_url", "https://github.com/"))
-    _state = BuildState(org, pages.Views.of(org), edit_base, code_host)
+    _state = BuildState(org, pages.Views.of(org, edit_base), edit_base, code_host)
     _state.spaces_by_src = {f"teams/{slug}.md": slug for slug in org.spaces}
     return config
 
@@ -232,6 +232,7 @@ def write_directory(org: Org, members: dict[str, list[Person]], path: Path) -> N
             s: {
                 "name": sp.name,
                 "kind": sp.kind,
+                "draft": sp.draft,
                 "purpose": sp.purpose,
                 "outcome": sp.outcome,
                 "stewards": [h for h in sp.stewards if h in org.people],
@@ -257,7 +258,9 @@ def write_people_index(org: Org, path: Path) -> None:
     for handle, person in sorted(org.people.items(), key=lambda item: item[1].name.casefold()):
         team = org.spaces.get(person.team or "")
         team_name = team.name if team else ""
-        rows.append([handle, person.name, person.title, team_name, person.location or "", " ".join(person.skills)])
+        rows.append(
+            [handle, person.name, person.title or "", team_name, person.location or "", " ".join(person.skills)]
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rows, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 

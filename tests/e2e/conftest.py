@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,13 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dev stack on free ports: the built hub behind the sign-in gate, /auth and /api, and the
-    dev identity provider with every person of the sample organisation as an account."""
+@contextmanager
+def devstack(root: Path, work: Path) -> Iterator[str]:
+    """The dev stack on free ports, serving the built hub `root`: the hub behind the sign-in gate,
+    /auth and /api, and the dev identity provider with every person of its directory as an account."""
     port = free_port()
-    work = tmp_path_factory.mktemp("devstack")
     log = (work / "devserver.log").open("wb")
-    command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(built_hub)]
+    command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(root)]
     command += ["--port", str(port), "--state-dir", str(work / "state"), "--idp-port", "0"]
     command += ["--smtp-port", "0"]  # the mailbox says where it listens (dev_smtp)
     proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
@@ -59,10 +59,19 @@ def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                 log.close()
                 raise RuntimeError(f"dev server did not start:\n{(work / 'devserver.log').read_text()}") from None
             time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dev stack serving the sample organisation's hub."""
+    with devstack(built_hub, tmp_path_factory.mktemp("devstack")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -506,7 +506,7 @@ def test_codeowners_is_left_alone_when_the_import_changes_nothing(
     assert owners.stat().st_ino == inode
 
 
-def test_a_repository_without_codeowners_is_told_the_command(
+def test_a_repository_without_codeowners_gets_one(
     capsys: pytest.CaptureFixture[str], site: Path, tmp_path: Path
 ) -> None:
     export = write_export(tmp_path, "Kim Park,kim.park@example.com,Designer,Design,,\n")
@@ -514,8 +514,8 @@ def test_a_repository_without_codeowners_is_told_the_command(
     outcome = run(capsys, export, site)
 
     owners = codeowners_path(site)
-    assert f"{owners}: missing; create it with `make codeowners CONTENT={site}`" in outcome.out.splitlines()
-    assert not owners.exists()
+    assert f"{owners}: regenerated from the stewards" in outcome.out.splitlines()
+    assert owners.read_text(encoding="utf-8") == render_codeowners(load_org(site))
 
 
 # Formatting: a re-import's diff shows only what changed

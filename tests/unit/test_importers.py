@@ -68,7 +68,7 @@ def content(tmp_path: Path) -> Path:
     (site / "teams").mkdir(parents=True)
     (site / "people").mkdir()
     for slug, name in (("platform", "Platform"), ("design", "Design")):
-        (site / "teams" / f"{slug}.md").write_text(f"---\nname: {name}\n---\n\nWhat {name} does.\n")
+        (site / "teams" / f"{slug}.md").write_text(f"---\nname: {name}\nkind: team\n---\n\nWhat {name} does.\n")
     (site / "people" / "jdoe.yml").write_text(JDOE, encoding="utf-8")
     (site / "people" / "sam.lee.yml").write_text(SAM_LEE, encoding="utf-8")
     return site
@@ -520,7 +520,8 @@ def test_backstage_users_and_groups_become_people_with_teams_and_github(
         "name: Jane D.", "name: Jane Doe"
     ).replace("email: Jane.Doe@example.com", "email: JANE.DOE@example.com")
     assert outcome.code == 0
-    assert outcome.summary == "backstage: 0 unchanged, 1 updated, 2 added, 0 removed, 0 problems"
+    # The two groups' pages too: platform's is updated (now a draft), all-staff's added.
+    assert outcome.summary == "backstage: 0 unchanged, 2 updated, 3 added, 0 removed, 0 problems"
 
 
 def test_backstage_rerun_changes_nothing(capsys: pytest.CaptureFixture[str], content: Path, catalog: Path) -> None:
@@ -530,7 +531,7 @@ def test_backstage_rerun_changes_nothing(capsys: pytest.CaptureFixture[str], con
     outcome = run_backstage(capsys, content, catalog)
 
     assert snapshot(content) == before
-    assert outcome.summary == "backstage: 3 unchanged, 0 updated, 0 added, 0 removed, 0 problems"
+    assert outcome.summary == "backstage: 5 unchanged, 0 updated, 0 added, 0 removed, 0 problems"
 
 
 GOOD_USER = """\
@@ -568,9 +569,9 @@ spec:
             'user "lou": spec.memberOf must be a list of group references',
         ),
         (
-            "metadata:\n  name: lou\nspec:\n  profile:\n    displayName: Lou\n    email: lou@example.com\n",
-            "apiVersion: backstage.io/v1alpha1",
-            'user "lou" has no title',
+            "metadata:\n  name: lou\nspec:\n  profile:\n    displayName: Lou\n",
+            "  profile:",
+            'user "lou" has no spec.profile.email, which Commons knows people by',
         ),
         (
             "metadata:\n  name: lou\n  annotations: [oops]\nspec:\n  profile:\n    displayName: Lou\n"

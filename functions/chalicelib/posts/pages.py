@@ -180,10 +180,7 @@ def space_page(incoming: Incoming, services: Services) -> Outgoing:
     here = _current(incoming)
     page = services.posts.reader.space_feed(viewer, slug, incoming.param("cursor"), reading.DEFAULT_LIMIT)
     space = shapes.space(services.directory, slug, viewer)
-    head = (
-        f"<p>{escape(space['purpose'])}</p><p><strong>Outcome that counts:</strong> {escape(space['outcome'])}</p>"
-        f'<p><a href="{escape(space["url"])}">About this space</a></p>'
-    )
+    head = _about(space)
     if space["can_post"]:
         head += _form(
             f"/api/spaces/{quote(slug, safe='')}/posts",
@@ -194,6 +191,18 @@ def space_page(incoming: Incoming, services: Services) -> Outgoing:
             block=True,
         )
     return _page(space["name"], head + _feed(page, viewer, services, here, incoming.path))
+
+
+def _about(space: dict[str, Any]) -> str:
+    """The space's purpose and outcome above its posts; a draft may have neither yet."""
+    unwritten = "<em>not written yet</em>"
+    purpose = escape(space["purpose"]) if space["purpose"] else unwritten
+    outcome = escape(space["outcome"]) if space["outcome"] else unwritten
+    draft = "<p><strong>A draft:</strong> its team has not finished this space.</p>" if space["draft"] else ""
+    return (
+        f"{draft}<p>{purpose}</p><p><strong>Outcome that counts:</strong> {outcome}</p>"
+        f'<p><a href="{escape(space["url"])}">About this space</a></p>'
+    )
 
 
 def org_page(incoming: Incoming, services: Services) -> Outgoing:

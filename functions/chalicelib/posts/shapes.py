@@ -28,6 +28,8 @@ def reactions(seen: Seen) -> dict[str, dict[str, Any]]:
 
 def post(item: Post, viewer: Actor, directory: Directory) -> dict[str, Any]:
     is_author = viewer.handle is not None and item.author == viewer.handle
+    space = directory.space(item.space)
+    markable = space is None or not space.outcome_unwritten
     is_steward = viewer.handle is not None and viewer.stewards(item.space)
     hidden = item.hidden is not None
     shown = not item.deleted and not concealed(item, viewer)
@@ -59,7 +61,7 @@ def post(item: Post, viewer: Actor, directory: Directory) -> dict[str, Any]:
             "delete": is_author and not item.deleted,
             "hide": is_steward and not hidden and not item.deleted,
             "restore": is_steward and hidden,
-            "mark_outcome": top_level and open_ and (is_author or is_steward),
+            "mark_outcome": top_level and open_ and (is_author or is_steward) and markable,
             "reply": top_level and open_ and viewer.handle is not None,
         },
         # Sent back with a reaction on this post or a reply to it, it saves the server a read.

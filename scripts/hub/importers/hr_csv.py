@@ -31,6 +31,7 @@ from hub.importers._people import (
     field_errors,
     handle_from,
     is_email,
+    load_yaml,
     merge,
     slugify,
     unique_handle,
@@ -41,7 +42,6 @@ TOOL = "hr_csv"
 COLUMNS = ("name", "email", "title", "department", "manager email", "location")
 OWNED = ("name", "email", "title", "team", "manager", "location")
 MAX_TEAM_NAME = 120  # the space schema's limit
-_FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -247,7 +247,7 @@ def page_kind(path: Path) -> str:
     """A space page's `kind`; one that cannot be read counts as a team, and hub.validate says why."""
     try:
         front, *_ = split_front_matter(path.read_text(encoding="utf-8-sig"))
-        data = yaml.load(front or "", Loader=_FastLoader)  # noqa: S506 - the C safe loader
+        data = load_yaml(front or "")
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return "team"
     kind = data.get("kind") if isinstance(data, dict) else None
