@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from ulid import ULID
 
 from chalicelib.metrics import rules
 from chalicelib.metrics.rules import ORG, PastWeek, PastWeekError, Presence, space_scope, week_item
+from tests.conftest import REPO
 
 WEEK = "2026-W46"  # Monday 9 to Sunday 15 November 2026, inside 2026-Q4
 
@@ -151,3 +153,15 @@ def test_totals_no_writes_could_leave_are_refused_saying_why(
     with pytest.raises(PastWeekError, match=f"week '{week}'") as refused:
         PastWeek(space, week, counts, people)
     assert says in str(refused.value)
+
+
+def test_the_readme_seeding_example_runs_and_seeds_what_it_says() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- example: python metrics seed -->\n```python\n(.*?)```", text, re.S)
+    assert found is not None, "the README's seeding example is gone"
+    scope: dict[str, Any] = {}
+    exec(compile(found[1], "README.md (seeding example)", "exec"), scope)  # noqa: S102 (our own README)
+    store = scope["store"]
+    (platform,) = store.weeks(space_scope("platform"), ["2026-W45"])
+    assert (platform.count("posts"), platform.count("answered"), platform.people) == (6, 4, 3)
+    assert store.quarter("2026-Q4")["platform"].count("outcomes") == 1
