@@ -96,7 +96,7 @@ typecheck: $(STAMP)
 
 # The template tests read what lint-infra packaged instead of packaging again.
 test: $(STAMP) $(NODE_STAMP) chromium lint lint-workflows typecheck lint-infra
-	COMMONS_PACKAGED=$(CURDIR)/build/deploy $(BIN)/pytest
+	COMMONS_PACKAGED=$(CURDIR)/build/deploy $(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
 
 # Benchmarks run the dev stack, with its identity provider.
 bench: $(STAMP) $(NODE_STAMP) chromium
