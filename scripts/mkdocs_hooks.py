@@ -2,7 +2,9 @@
 
 from hub.build import (
     on_config,
+    on_env,
     on_files,
+    on_nav,
     on_page_content,
     on_page_markdown,
     on_post_build,
@@ -12,7 +14,9 @@ from hub.build import (
 
 __all__ = [
     "on_config",
+    "on_env",
     "on_files",
+    "on_nav",
     "on_page_content",
     "on_page_markdown",
     "on_post_build",

@@ -1,15 +1,21 @@
 """YAML read with the line of every field: the reader behind people files and space front matter.
 
-The document is composed to its node tree first, so each field and list item keeps the line it is
-on; a document that aliases would blow up, or that nests too deep, is refused before it is built;
-and a key given twice is reported, where a plain load would silently keep the last one.
+Two readers. `load_plain` is the fast one, for the plain files that are nearly all of them: the C
+loader straight to data, with no line numbers; it gives up (returns `NOT_PLAIN`) on anything it
+cannot vouch for: anchors, a key given twice, deep nesting, a parse error. `parse` is the careful
+one: the document is composed to its node tree first, so each field and list item keeps the line
+it is on; a document that aliases would blow up, or that nests too deep, is refused before it is
+built; and a key given twice is reported, where a plain load would silently keep the last one.
+A record read the fast way gets a `lazy_source`: its lines are found by the careful reader only if
+a problem needs one. At 100,000 files that keeps line tracking off the build's path.
 Nothing here raises for bad YAML: each problem becomes a `Problem` that names the file and line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -31,8 +37,13 @@ class Source:
     first_line: int = 1
     lines: dict[str, int] = field(default_factory=dict)
     item_lines: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: Finds the lines on first use, for a record read by `load_plain` (see `lazy_source`).
+    pending: Callable[[], Source] | None = field(default=None, repr=False, compare=False)
 
     def line(self, key: str | None = None, index: int | None = None) -> int:
+        if self.pending is not None:
+            found, self.pending = self.pending(), None
+            self.first_line, self.lines, self.item_lines = found.first_line, found.lines, found.item_lines
         if key is not None and index is not None and (key, index) in self.item_lines:
             return self.item_lines[(key, index)]
         if key is not None and key in self.lines:
@@ -125,3 +136,84 @@ def source_of(node: yaml.Node, display: str, line_offset: int) -> tuple[Source, 
             for index, item in enumerate(value_node.value):
                 source.item_lines[(key, index)] = item.start_mark.line + 1 + line_offset
     return source, problems
+
+
+class _NotPlain(Exception):
+    """The fast reader met something only the careful reader reports well."""
+
+
+#: What `load_plain` returns for a file it leaves to `parse`.
+NOT_PLAIN: Final = object()
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+#: Builds the scalars that are not strings (numbers, booleans, dates, null), as a plain load would.
+_SCALARS = yaml.constructor.SafeConstructor()
+_SCALAR_BUILDERS = {
+    f"tag:yaml.org,2002:{name}": yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{name}"]
+    for name in ("null", "bool", "int", "float", "timestamp")
+}
+
+
+def load_plain(text: str) -> Any:
+    """The document's data, or `NOT_PLAIN` when only `parse` can say what is wrong or where.
+
+    The C parser composes the nodes; `_plain` builds the data from them in one tight walk, where
+    PyYAML's constructor, built for every case, costs more than the parsing. Without anchors a
+    document has no more values than characters, so `MAX_NODES` cannot be passed by a shorter text.
+    """
+    if "&" in text or "*" in text or len(text) >= MAX_NODES:
+        return NOT_PLAIN
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _plain(node, 1)
+    except (yaml.YAMLError, _NotPlain):
+        return NOT_PLAIN
+    finally:
+        loader.dispose()
+
+
+def _plain(node: yaml.Node, depth: int) -> Any:
+    """The node's value; `_NotPlain` for a key given twice, a merge key, a tag of its own, or
+    nesting deeper than `MAX_DEPTH` (which also bounds this recursion)."""
+    if depth > MAX_DEPTH:
+        raise _NotPlain
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        if tag == _STR:
+            return node.value
+        build = _SCALAR_BUILDERS.get(tag)
+        if build is None:
+            raise _NotPlain
+        return build(_SCALARS, node)
+    if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+        return [_plain(item, depth + 1) for item in node.value]
+    if isinstance(node, yaml.MappingNode) and tag == _MAP:
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = _plain(key_node, depth + 1)
+            if not isinstance(key, str | int | bool | float) or key in mapping:
+                raise _NotPlain  # a key given twice (a plain load keeps the last), or a list as a key
+            mapping[key] = _plain(value_node, depth + 1)
+        return mapping
+    raise _NotPlain
+
+
+def lazy_source(text: str, display: str, line_offset: int, first_line: int | None = None) -> Source:
+    """A `Source` for a record read by `load_plain`: the careful reader finds its lines when asked.
+
+    `first_line` fixes the record's first line (a space's is the file's first, not its front
+    matter's); otherwise it is the line the document's mapping starts on, as `source_of` gives.
+    """
+
+    def find() -> Source:
+        _data, node, _problems = parse(text, display, line_offset)
+        source = source_of(node, display, line_offset)[0] if node is not None else Source(display)
+        if first_line is not None:
+            source.first_line = first_line
+        return source
+
+    return Source(display, first_line or 1, pending=find)

@@ -8,9 +8,9 @@ under any path. `root` is the relative path from a page to the hub's root, such 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote
 
@@ -18,10 +18,6 @@ from hub import drafts, impact
 from hub.content import HomePurpose, Org, Person, Space, read_home_purpose
 
 LINK_LABELS = {"chat": "Chat", "mailing_list": "Mailing list", "repository": "Repository"}
-
-
-def skill_id(skill: str) -> str:
-    return "skill-" + re.sub(r"[^a-z0-9]+", "-", skill.lower()).strip("-")
 
 
 def person_link(person: Person, root: str) -> str:
@@ -94,6 +90,8 @@ class Views:
     home: HomePurpose | None = None
     #: Where "Edit this page" links start (repo_url + edit_uri), or None when the hub has none.
     edit_base: str | None = None
+    #: Each skill's page under skills/ (see listings.skill_slugs).
+    skill_slugs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, org: Org, edit_base: str | None = None) -> Views:
@@ -109,7 +107,23 @@ class Views:
                 for handle in space.members:
                     communities[handle].append(space)
         home = read_home_purpose(org.root)
-        return cls(org, org.team_members(), org.reports(), children, stewarding, communities, home, edit_base)
+        views = cls(org, org.team_members(), org.reports(), children, stewarding, communities, home, edit_base)
+        views.skill_slugs = skill_slugs(org)
+        return views
+
+
+def skill_slugs(org: Org) -> dict[str, str]:
+    """A URL slug for each skill, unique even where two skills' letters agree ("C" and "C++")."""
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for skill in sorted({s for p in org.people.values() for s in p.skills}):
+        base = re.sub(r"[^a-z0-9]+", "-", skill.lower()).strip("-") or "skill"
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs[skill] = slug
+    return slugs
 
 
 # -- space pages ---------------------------------------------------------------------------------
@@ -131,9 +145,9 @@ def space_header(views: Views, space: Space) -> str:
     achieved = (impact.space_achieved(space), impact.space_achieved_plain(space)) if space.outcome else ("", "")
     parts.append(
         '<dl class="commons-purpose">'
-        f'<dt data-search-exclude>Purpose</dt><dd class="commons-purpose__purpose">{_stated(space.purpose)}</dd>'
+        f'<dt data-search-exclude>Purpose</dt><dd class="commons-purpose__purpose">{stated(space.purpose)}</dd>'
         "<dt data-search-exclude>Outcome that counts</dt>"
-        f'<dd class="commons-purpose__outcome">{_stated(space.outcome)}</dd>'
+        f'<dd class="commons-purpose__outcome">{stated(space.outcome)}</dd>'
         f"{achieved[0]}"
         "</dl>"
         f"{achieved[1]}"
@@ -156,7 +170,7 @@ def space_header(views: Views, space: Space) -> str:
     return "".join(parts)
 
 
-def _stated(text: str | None) -> str:
+def stated(text: str | None) -> str:
     """A purpose or outcome, or a plain "not written yet" in a draft that has none."""
     return escape(text) if text else '<em class="commons-unwritten">Not written yet</em>'
 
@@ -249,7 +263,10 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
 
     parts.append('<h2 id="skills">Skills</h2>')
     if person.skills:
-        chips = "".join(f'<li><a href="{root}skills/#{skill_id(s)}">{escape(s)}</a></li>' for s in person.skills)
+        slugs = views.skill_slugs
+        chips = "".join(
+            f'<li><a href="{root}skills/{slugs.get(s, "skill")}/">{escape(s)}</a></li>' for s in person.skills
+        )
         parts.append(f'<ul class="commons-chips">{chips}</ul>')
     else:
         parts.append("<p>No skills listed yet.</p>")
@@ -321,7 +338,8 @@ def feed_links(person: Person) -> str:
 # -- hub pages -----------------------------------------------------------------------------------
 
 
-def counts_block(views: Views) -> str:
+def counts_block(views: Views, communities_url: str = "teams/#communities") -> str:
+    """The home page's counts, each a link; `communities_url` is the teams index page they start on."""
     org = views.org
     teams = sum(1 for s in org.spaces.values() if s.is_team)
     communities = len(org.spaces) - teams
@@ -330,163 +348,12 @@ def counts_block(views: Views) -> str:
     cells = [
         (len(org.people), "people", "people/"),
         (teams, "teams", "teams/"),
-        (communities, "communities", "teams/#communities"),
+        (communities, "communities", communities_url),
         (skills, "skills", "skills/"),
         (places, "locations", "people/"),
     ]
     items = "".join(f'<li><a href="{href}"><strong>{count:,}</strong> {label}</a></li>' for count, label, href in cells)
     return f'<ul class="commons-counts">{items}</ul>'
-
-
-MAX_SHOWN_DEPTH = 6  # deeper sub-teams are indented as much as this
-
-
-def teams_index(views: Views) -> str:
-    org, root = views.org, "../"
-    parts = []
-    for kind, heading, anchor in (("team", "Teams", "teams"), ("community", "Communities", "communities")):
-        spaces = [s for s in org.spaces.values() if s.kind == kind]
-        parts.append(f'<h2 id="{anchor}">{heading} ({len(spaces)})</h2>')
-        if not spaces:
-            parts.append("<p>None yet.</p>")
-            continue
-        rows = []
-        for space in _tree_order(org, spaces):
-            depth = _depth(org, space)
-            # A class, not a style attribute: the hub's CSP allows no inline style (commons.css).
-            indent = f' class="commons-depth-{min(depth, MAX_SHOWN_DEPTH)}"' if depth else ""
-            members = len(views.members.get(space.slug, []))
-            rows.append(
-                f"<tr><td{indent}>{space_link(space, root)}</td><td>{_stated(space.purpose)}</td>"
-                f"<td>{_stated(space.outcome)}</td><td>{members}</td></tr>"
-            )
-        parts.append(
-            '<table class="commons-table"><thead><tr><th>Name</th><th>Purpose</th>'
-            f"<th>Outcome that counts</th><th>Members</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        )
-    return "".join(parts)
-
-
-def _depth(org: Org, space: Space) -> int:
-    return len(parent_chain(org, space))
-
-
-def _tree_order(org: Org, spaces: list[Space]) -> list[Space]:
-    """Parents before their children, siblings by name."""
-    chosen = {s.slug for s in spaces}
-    kids: dict[str | None, list[Space]] = defaultdict(list)
-    for space in spaces:
-        parent = space.parent if space.parent in chosen else None
-        kids[parent].append(space)
-    ordered: list[Space] = []
-    stack = sorted(kids[None], key=lambda s: s.name.casefold(), reverse=True)
-    while stack:
-        space = stack.pop()
-        ordered.append(space)
-        stack.extend(sorted(kids.get(space.slug, []), key=lambda s: s.name.casefold(), reverse=True))
-    return ordered
-
-
-# Their widths are in commons.css (.commons-people__table col): the CSP allows no inline style.
-DIRECTORY_COLUMNS = ("Name", "Title", "Team", "Location", "Skills")
-DIRECTORY_CHUNK = 250
-
-
-def directory(views: Views) -> str:
-    """Everyone in one table, filtered in place as you type (and by the browser's own find).
-
-    The rows come in chunks of fixed-layout tables that the browser skips laying out while they
-    are off screen (`content-visibility: auto`): one 10,000-row table took seconds to lay out.
-    """
-    org, root = views.org, "../"
-    rows = []
-    for person in sorted(org.people.values(), key=lambda p: p.name.casefold()):
-        team = org.spaces.get(person.team or "")
-        rows.append(
-            f"<tr><td>{picture(person, 24, 'commons-avatar')}{person_link(person, root)}</td>"
-            f"<td>{escape(person.title or '')}</td>"
-            f"<td>{space_link(team, root) if team else ''}</td><td>{escape(person.location or '')}</td>"
-            f"<td>{escape(' · '.join(person.skills))}</td></tr>"
-        )
-    cols = "<colgroup>" + "<col>" * len(DIRECTORY_COLUMNS) + "</colgroup>"
-    head = "".join(f'<th scope="col">{name}</th>' for name in DIRECTORY_COLUMNS)
-    chunks = [
-        f'<div class="commons-people__chunk"><table class="commons-people__table">{cols}'
-        f"<tbody>{''.join(rows[start : start + DIRECTORY_CHUNK])}</tbody></table></div>"
-        for start in range(0, len(rows), DIRECTORY_CHUNK)
-    ]
-    return (
-        '<div class="commons-directory">'
-        '<label class="commons-filter"><span>Find a person</span>'
-        '<input type="search" id="commons-filter" placeholder="Name, title, team, place or skill"'
-        ' autocomplete="off" aria-controls="commons-people"></label>'
-        f'<p class="commons-filter__count" id="commons-filter-count" aria-live="polite">{len(rows):,} people</p>'
-        f'<div id="commons-people" class="commons-people" role="region" aria-label="People">'
-        f'<table class="commons-people__table commons-people__head">{cols}<thead><tr>{head}</tr></thead></table>'
-        f"{''.join(chunks)}</div>"
-        "</div>"
-    )
-
-
-def org_chart(views: Views) -> str:
-    """The manager tree as nested <details>: two levels open, the rest one click away, all searchable."""
-    org, root = views.org, "../"
-    sizes: dict[str, int] = {}
-    top = sorted((p for p in org.people.values() if p.manager not in org.people), key=lambda p: p.name.casefold())
-
-    # Post-order sizes without recursion: 10,000 people can be a deep tree.
-    order: list[Person] = []
-    stack = list(top)
-    while stack:
-        person = stack.pop()
-        order.append(person)
-        stack.extend(views.reports.get(person.handle, []))
-    for person in reversed(order):
-        sizes[person.handle] = 1 + sum(sizes[r.handle] for r in views.reports.get(person.handle, []))
-
-    out: list[str] = ['<div class="commons-orgchart"><ul>']
-    # Each entry is either a person to open or a closing tag to emit.
-    work: list[tuple[Person, int] | str] = [(p, 0) for p in reversed(top)]
-    while work:
-        item = work.pop()
-        if isinstance(item, str):
-            out.append(item)
-            continue
-        person, depth = item
-        reports = views.reports.get(person.handle, [])
-        label = person_link(person, root) + (f" <span>· {escape(person.title)}</span>" if person.title else "")
-        if not reports:
-            out.append(f"<li>{label}</li>")
-            continue
-        opened = " open" if depth < 2 else ""
-        out.append(
-            f"<li><details{opened}><summary>{label} <small>({len(reports)} direct, "
-            f"{sizes[person.handle] - 1} in all)</small></summary><ul>"
-        )
-        work.append("</ul></details></li>")
-        work.extend((r, depth + 1) for r in reversed(reports))
-    out.append("</ul></div>")
-    return "".join(out)
-
-
-def skills(views: Views) -> str:
-    org, root = views.org, "../"
-    holders: dict[str, list[Person]] = defaultdict(list)
-    for person in sorted(org.people.values(), key=lambda p: p.name.casefold()):
-        for skill in person.skills:
-            holders[skill].append(person)
-    ranked = Counter({skill: len(people) for skill, people in holders.items()})
-    index = "".join(
-        f'<li><a href="#{skill_id(s)}">{escape(s)}</a> <small>{n}</small></li>' for s, n in sorted(ranked.items())
-    )
-    parts = [f'<ul class="commons-chips">{index}</ul>']
-    for skill in sorted(holders):
-        people = ", ".join(person_link(p, root) for p in holders[skill])
-        parts.append(
-            f'<section class="commons-skill"><h2 id="{skill_id(skill)}">{escape(skill)} '
-            f"<small>({len(holders[skill])})</small></h2><p>{people}</p></section>"
-        )
-    return "".join(parts)
 
 
 def health(views: Views) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 from hub.codeowners import codeowners_path, render_codeowners
-from hub.content import Org, display_root, load_org
+from hub.content import Org, Person, display_root, load_org
 from hub.drafts import drafts, strict_problems
 from hub.problems import Problem
 
@@ -86,24 +86,31 @@ def _unique_emails(org: Org) -> Iterable[Problem]:
 
     Mail is matched to people by address, ignoring case, so one address for two people (or twice
     for one) is ambiguous. Emails are claimed first, so a clash with an alias is the alias's problem.
+    Lines are looked up only for a clash: a file read the fast way finds its lines on first use.
     """
-    seen: dict[str, tuple[str, int]] = {}  # casefolded address → the file and line that first gives it
+    seen: dict[str, tuple[Person, str, int | None]] = {}  # casefolded address → who first gives it, where
+
+    def first(address: str) -> tuple[str, int]:
+        person, key, index = seen[address]
+        return person.source.path, person.source.line(key, index)
+
     for person in org.people.values():
         src = person.source
         email = person.email.casefold()
         if email in seen:
-            path, line = seen[email]
+            path, line = first(email)
             yield Problem(src.path, src.line("email"), f"email '{person.email}' is also used by {path}:{line}")
         else:
-            seen[email] = (src.path, src.line("email"))
+            seen[email] = (person, "email", None)
     for person in org.people.values():
         src = person.source
         for index, alias in enumerate(person.email_aliases):
-            address, here = alias.casefold(), src.line("email_aliases", index)
+            address = alias.casefold()
             if address not in seen:
-                seen[address] = (src.path, here)
+                seen[address] = (person, "email_aliases", index)
                 continue
-            path, line = seen[address]
+            path, line = first(address)
+            here = src.line("email_aliases", index)
             if address == person.email.casefold():
                 message = f"email alias '{alias}' is this person's own email (line {src.line('email')}); remove it"
             elif path == src.path:

@@ -18,9 +18,10 @@ from tests.conftest import REPO
 REPO_URL = "https://git.example.com/example-co/commons"
 
 
-def mkdocs_build(content: Path, out: Path) -> subprocess.CompletedProcess[str]:
+def mkdocs_build(content: Path, out: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **extra_env,
         "COMMONS_CONTENT": str(content),
         "COMMONS_OUT": str(out),
         "NO_MKDOCS_2_WARNING": "1",
@@ -65,7 +66,7 @@ def test_person_page_shows_the_profile_and_edits_the_yaml(hub: Path) -> None:
     assert f'href="{REPO_URL}/edit/main/site/people/aisha.khan.yml"' in html
     assert '<a href="../../people/jonas.lindqvist/">Jonas Lindqvist</a>' in html  # manager
     assert '<a href="../../teams/engineering/">Engineering</a>' in html
-    assert 'href="../../skills/#skill-technical-writing"' in html
+    assert 'href="../../skills/technical-writing/"' in html
     assert "xxcommons" not in html
 
 
@@ -122,17 +123,21 @@ def test_directory_snapshot_for_the_functions(hub: Path) -> None:
 
 
 def test_people_have_their_own_search_index(hub: Path) -> None:
-    people = json.loads((hub / "search" / "people.json").read_text(encoding="utf-8"))
-    aisha = next(row for row in people if row[0] == "aisha.khan")
+    index = json.loads((hub / "search" / "people.json").read_text(encoding="utf-8"))
+    assert index["fields"] == ["name", "title", "team", "location", "skills", "team_slug", "handle"]
+    people = [line.split("\t") for line in index["people"].split("\n")]
+    aisha = next(row for row in people if row[-1] == "aisha.khan")
     assert aisha == [
-        "aisha.khan",
         "Aisha Khan",
         "Engineering Program Manager",
         "Engineering",
         "Manchester, United Kingdom",
         "project management technical writing incident response",
+        "engineering",
+        "aisha.khan",
     ]
     assert len(people) == len(load_org(REPO / "site").people)
+    assert [row[0].casefold() for row in people] == sorted(row[0].casefold() for row in people)
     # Kept out of Material's lunr index, which the browser rebuilds on every page.
     index = json.loads((hub / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert not [d for d in index["docs"] if d["location"].startswith("people/")]

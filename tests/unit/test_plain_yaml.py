@@ -1,0 +1,65 @@
+"""The fast YAML path gives the same records as the careful one, and problems still name their line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hub import content, lined_yaml
+from hub.content import load_org
+from hub.validate import check
+from tests.conftest import REPO
+
+
+def test_plain_files_read_fast_give_the_records_the_careful_reader_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = load_org(REPO / "site")
+    assert all(person.source.pending is not None for person in fast.people.values())  # none were line-tracked
+    monkeypatch.setattr(lined_yaml, "load_plain", lambda text: lined_yaml.NOT_PLAIN)
+    careful = load_org(REPO / "site")
+    assert all(person.source.pending is None for person in careful.people.values())
+    for records in ("people", "spaces"):
+        a, b = getattr(fast, records), getattr(careful, records)
+        assert a.keys() == b.keys()
+        for key in a:
+            mine, theirs = vars(a[key]).copy(), vars(b[key]).copy()
+            source_a, source_b = mine.pop("source"), theirs.pop("source")
+            assert mine == theirs, key
+            for field in ("handle", "team", "manager", "skills", "stewards", "parent", "members"):
+                assert source_a.line(field) == source_b.line(field), (key, field)
+            assert (source_a.first_line, source_a.lines) == (source_b.first_line, source_b.lines)
+
+
+def test_a_reference_problem_in_a_file_read_fast_names_its_line(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site)
+    person = site / "people" / "aisha.khan.yml"
+    person.write_text(person.read_text(encoding="utf-8").replace("team: engineering", "team: nowhere"))
+    org = load_org(site)
+    assert org.people["aisha.khan"].source.pending is not None  # valid YAML and schema: read fast
+    messages = [str(p) for p in check(org)]
+    assert any(
+        m.endswith("people/aisha.khan.yml:5: team 'nowhere' does not exist (no teams/nowhere.md)") for m in messages
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "handle: a\nhandle: b\n",  # a key given twice: a plain load would keep the last
+        "a: &x [1]\nb: *x\n",  # anchors
+        "a: [" * 40 + "]" * 40 + "\n",  # nested too deep
+        "a: [1\n",  # does not parse
+    ],
+)
+def test_what_the_fast_reader_cannot_vouch_for_goes_the_careful_way(text: str) -> None:
+    assert lined_yaml.load_plain(text) is lined_yaml.NOT_PLAIN
+
+
+def test_many_people_files_are_read_on_two_cores_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    one = load_org(REPO / "site")
+    monkeypatch.setattr(content, "PARALLEL_FROM", 2)
+    two = load_org(REPO / "site")
+    assert [vars(p)["name"] for p in two.people.values()] == [vars(p)["name"] for p in one.people.values()]
+    assert two.problems == one.problems
