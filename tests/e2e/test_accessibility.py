@@ -29,22 +29,14 @@ from tests.e2e.conftest import sign_in
 
 SPACE = "engineering"
 
-#: Pages another change is rewriting (the 100,000-people directory, org chart, skills and teams
-#: index): their markup is theirs, so what remains there is listed here, not hidden. A strict
-#: xfail turns red the day the rewrite fixes it, so this list only ever shrinks.
-REMAINING = {
-    "org chart": "nested-interactive: each <summary> holds the person's link; the org chart's rewrite fixes it",
-}
-
 
 def _cases() -> Iterator[Any]:
     for name, kind in a11y.KINDS.items():
-        marks = [pytest.mark.xfail(strict=True, reason=REMAINING[name])] if name in REMAINING else []
         for layout in a11y.LAYOUTS:
             for javascript in a11y.modes(kind):
                 mode = "js" if javascript else "no-js"
-                yield pytest.param(name, layout, javascript, "light", marks=marks, id=f"{name}-{layout}-{mode}")
-        yield pytest.param(name, "wide", True, "dark", marks=marks, id=f"{name}-wide-js-dark")
+                yield pytest.param(name, layout, javascript, "light", id=f"{name}-{layout}-{mode}")
+        yield pytest.param(name, "wide", True, "dark", id=f"{name}-wide-js-dark")
 
 
 @pytest.fixture(scope="module")
@@ -367,3 +359,26 @@ def test_pages_reflow_without_scrolling_sideways(
         assert wide == [], "\n".join(wide)
     finally:
         context.close()
+
+
+def test_the_keyboard_alone_opens_and_closes_the_org_chart(signed_in_page: Page, hub_url: str) -> None:
+    page = signed_in_page
+    page.goto(f"{hub_url}/org-chart/")
+    first = page.locator(".commons-orgchart__toggle[aria-expanded='true']").first
+    expect(first).to_be_visible()
+    controls = first.get_attribute("aria-controls")
+    toggle = page.locator(f".commons-orgchart__toggle[aria-controls='{controls}']")
+    reports = page.locator(f"[id='{controls}']")  # ids hold handles, whose dots a # selector misreads
+    expect(reports).to_be_visible()
+    tab_to(page, toggle, limit=200)
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(reports).to_be_hidden()
+    expect(toggle).to_be_focused()  # focus stays where the person pressed
+    page.keyboard.press("Space")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(reports).to_be_visible()
+    # The link beside the button is the next stop, not inside it: nothing interactive nests.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "A"
+    assert page.evaluate("document.activeElement.closest('button') === null")
