@@ -42,14 +42,14 @@ chromium:
 build: $(STAMP)
 	COMMONS_CONTENT=$(abspath $(CONTENT)) COMMONS_OUT=$(abspath $(OUT)) $(BIN)/mkdocs build --strict
 
-# make validate [CONTENT=dir] [ARGS="--format=github"]
+# make validate [CONTENT=dir] [STRICT_DRAFTS=1] [ARGS="--format=github"]; STRICT_DRAFTS=1 refuses draft spaces.
 validate: $(STAMP)
-	$(BIN)/python -m hub.validate $(CONTENT) $(ARGS)
+	$(BIN)/python -m hub.validate $(CONTENT) $(if $(STRICT_DRAFTS),--strict-drafts) $(ARGS)
 
 codeowners: $(STAMP)
 	$(BIN)/python -m hub.validate $(CONTENT) --write-codeowners
 
-# Import people: make import-hr FILE=export.csv [ARGS="--dry-run --remove-missing --team-map Dept=slug"]
+# Import people: make import-hr FILE=export.csv [ARGS="--dry-run --remove-missing --team-map Dept=slug --create-teams"]
 import-hr: $(STAMP)
 	$(BIN)/python -m hub.importers.hr_csv $(FILE) --content $(CONTENT) $(ARGS)
 
@@ -96,7 +96,7 @@ typecheck: $(STAMP)
 
 # The template tests read what lint-infra packaged instead of packaging again.
 test: $(STAMP) $(NODE_STAMP) chromium lint lint-workflows typecheck lint-infra
-	COMMONS_PACKAGED=$(CURDIR)/build/deploy $(BIN)/pytest
+	COMMONS_PACKAGED=$(CURDIR)/build/deploy $(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
 
 # Benchmarks run the dev stack, with its identity provider.
 bench: $(STAMP) $(NODE_STAMP) chromium

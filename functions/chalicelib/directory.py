@@ -22,7 +22,8 @@ class Person:
     handle: str
     name: str
     email: str
-    title: str
+    #: None for someone whose file has no title (a Backstage catalog has none).
+    title: str | None
     team: str | None
     url: str
     #: Other addresses the person sends mail from. Private: matched, never shown (not in `public()`).
@@ -44,18 +45,27 @@ class Space:
     slug: str
     name: str
     kind: str
-    purpose: str
-    outcome: str
+    #: A space its team has not finished: purpose and outcome may be None, stewards empty.
+    draft: bool
+    purpose: str | None
+    outcome: str | None
     stewards: tuple[str, ...]
     members: tuple[str, ...]
     parent: str | None
     url: str
+
+    @property
+    def outcome_unwritten(self) -> bool:
+        """A draft whose team has not written its outcome yet: no post can be marked as achieving
+        it, and it is never "an outcome never marked"."""
+        return self.draft and not self.outcome
 
     def public(self) -> dict[str, Any]:
         return {
             "slug": self.slug,
             "name": self.name,
             "kind": self.kind,
+            "draft": self.draft,
             "purpose": self.purpose,
             "outcome": self.outcome,
             "url": "/" + self.url.lstrip("/"),
@@ -139,12 +149,12 @@ def _load(path: str) -> _Snapshot:
         people = snapshot["people"]
         by_handle: dict[str, Person] = {}
         for handle, entry in people.items():
-            team = entry.get("team")
+            team, title = entry.get("team"), entry.get("title")
             by_handle[handle.lower()] = Person(
                 handle=handle,
                 name=str(entry["name"]),
                 email=str(entry["email"]),
-                title=str(entry.get("title", "")),
+                title=title if isinstance(title, str) else None,
                 team=team if isinstance(team, str) else None,
                 url=str(entry.get("url") or f"people/{handle}/"),
                 email_aliases=tuple(str(a) for a in entry.get("email_aliases") or ()),
@@ -170,13 +180,14 @@ def _load(path: str) -> _Snapshot:
 
 
 def _space(slug: str, entry: dict[str, Any]) -> Space:
-    parent = entry.get("parent")
+    parent, purpose, outcome = entry.get("parent"), entry.get("purpose"), entry.get("outcome")
     return Space(
         slug=str(slug),
         name=str(entry.get("name") or slug),
         kind=str(entry.get("kind") or "team"),
-        purpose=str(entry.get("purpose") or ""),
-        outcome=str(entry.get("outcome") or ""),
+        draft=entry.get("draft") is True,
+        purpose=purpose if isinstance(purpose, str) else None,
+        outcome=outcome if isinstance(outcome, str) else None,
         stewards=tuple(str(h) for h in entry.get("stewards") or ()),
         members=tuple(str(h) for h in entry.get("members") or ()),
         parent=parent if isinstance(parent, str) else None,

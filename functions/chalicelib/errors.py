@@ -273,6 +273,12 @@ class OutcomeNotAllowedError(NotAllowedError):
     message = "Only the post's author or the stewards of its space can mark it as achieving the outcome."
 
 
+class NoOutcomeYetError(NotAllowedError):
+    code = "no-outcome-yet"
+    title = "This space has no outcome yet"
+    message = "Its team has not written the outcome that counts yet, so no post can be marked as achieving it."
+
+
 class PostClosedError(NotAllowedError):
     code = "post-closed"
     title = "That post is closed"

@@ -59,12 +59,15 @@ def build_hub(out: Path) -> None:
     )
 
 
-def start_stack(hub: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The dev stack (hub, /auth, /api, dev identity provider) on free loopback ports."""
+def start_stack(hub: Path, work: Path, dynamodb_endpoint: str = "") -> tuple[subprocess.Popen[bytes], str]:
+    """The dev stack (hub, /auth, /api, dev identity provider) on free loopback ports; with
+    `dynamodb_endpoint`, on that moto server instead of one of its own."""
     port = free_port()
     log = (work / "devserver.log").open("wb")
     command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(hub), "--port", str(port)]
     command += ["--state-dir", str(work / "state"), "--idp-port", "0"]
+    if dynamodb_endpoint:
+        command += ["--dynamodb-endpoint", dynamodb_endpoint]
     proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     deadline = time.monotonic() + 60

@@ -1,24 +1,22 @@
-"""Browser figure: how soon the /impact/ dashboard's charts are drawn.
+"""Browser figures: how soon the /impact/ dashboard's charts are drawn, on real data.
 
 - impact_visible_ms: on /impact/, the time from DOMContentLoaded to the first frame painted after
   all three charts and the spaces table (one row per space) are in the page, in Chromium against
   the dev stack on localhost (the hub behind its sign-in gate and CSP, /auth, /api in one origin),
   for an organisation of 1,000 spaces with 26 weeks of figures. The table sorts all 1,000 and
-  shows the first 50 (the rest are one button away). Median of several loads (issue
-  budget: <= 300 ms). The page's own script is not trusted to report this: an init script watches
-  the DOM.
+  shows the first 50 (the rest are one button away). Median of several loads (issue budget:
+  <= 300 ms). The page's own script is not trusted to report this: an init script watches the DOM.
+  Nothing stands in for the metrics API: its answers are the dev stack's, read from moto.
+- impact_visible_replayed_ms: the same page and watch, but each metrics answer, once the stack
+  has given it (on the warm-up loads), is replayed by a Playwright route from memory: the same
+  bytes, without moto's time. The difference between the two is the API's time on moto, which
+  parses and serialises every attribute value in Python and takes seconds for answers DynamoDB
+  gives in tens of milliseconds; this one is the page's own part of the budget.
 
-Where the answers come from (BENCH_IMPACT_SOURCE):
-- `stub` (the default, for now): the metrics API's answers (`/api/metrics`, `/api/metrics/spaces`)
-  are served by a Playwright route with payloads of the API's shape and realistic size: 26 weeks
-  for the organisation, a summary row per space for 1,000 spaces. Everything else, the page, its
-  assets and sign-in, is the real dev stack's. Seeding 26 past weeks for 1,000 spaces needs the
-  metrics API's own storage, which counts only at write time, so the counts cannot be made through
-  the public API.
-- `stack`: no route; the dev stack's own metrics API answers with what its storage holds, and the
-  table is waited for at as many rows as the API lists spaces. It is the 1,000-space figure only
-  once that storage is seeded with 26 weeks for 1,000 spaces, which needs a bulk writer in the
-  metrics store (not there yet).
+The dev stack's DynamoDB (moto's server, started here and handed to the dev stack) is seeded first
+through the metrics store's bulk writer (`MetricsStore.seed`) with 26 weeks of made-up totals for
+every one of the 1,000 spaces (the organisation's weeks are their sum, as writes leave them), and
+the API's answers are checked against those totals before anything is timed.
 """
 
 from __future__ import annotations
@@ -30,7 +28,8 @@ import re
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +37,25 @@ from bench import report
 from bench.feed import REPO, median_load_ms, signed_in, start_stack
 from hub.synthetic import generate
 
+for _path in (REPO / "functions", REPO / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from chalicelib.metrics import rules  # noqa: E402
+from chalicelib.metrics.rules import PastWeek  # noqa: E402
+from chalicelib.posts.config import PostsSettings  # noqa: E402
+from chalicelib.posts.persistence.dynamodb import DynamoDBPostsStore  # noqa: E402
+from devstack import local_aws  # noqa: E402
+
 SPACES = 1_000
 PEOPLE = 1_000
 WEEKS = 26
 LOADS = int(os.environ.get("BENCH_IMPACT_LOADS", "15"))
-SOURCE = os.environ.get("BENCH_IMPACT_SOURCE", "stub")
+LOAD_TIMEOUT_SECONDS = 120.0  # a load on moto takes seconds (see above)
+API_TIMEOUT_MS = 120_000
 CHARTS = 3
 SCRIPT = REPO / "scripts" / "hub" / "assets" / "commons-impact.js"
+CHECKED = ("posts", "replies", "reactions", "outcomes", "answered", "answered_within_a_day")
 
 
 def rows_shown(spaces: int) -> int:
@@ -91,110 +102,133 @@ def build_hub(work: Path) -> Path:
     return out
 
 
-def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def quarter(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def payloads(spaces: dict[str, str], seed: int = 7) -> dict[str, bytes]:
-    """The metrics API's answers for the dashboard, by path, as the API would send them."""
+def history(spaces: Mapping[str, Sequence[str]], weeks: Sequence[str], seed: int = 7) -> Iterator[PastWeek]:
+    """Every space's weeks as totals a busy organisation might leave: a few posts, most answered
+    (in hours drawn around a working day), replies, reactions, some outcomes, and a handful of
+    its members active."""
     rng = random.Random(seed)  # noqa: S311 (made-up figures, not secrets)
-    today = datetime.now(UTC).date()
-    weeks = []
-    for back in range(WEEKS - 1, -1, -1):
-        posts = rng.randint(2_000, 4_000)
-        answered = rng.randint(posts // 2, posts)
-        weeks.append(
-            {
-                "week": iso_week(today - timedelta(weeks=back)),
+    for slug, members in sorted(spaces.items()):
+        for week in weeks:
+            posts = rng.randint(0, 12)
+            answered = rng.randint(0, posts)
+            counts = {
                 "posts": posts,
-                "replies": rng.randint(4_000, 9_000),
-                "reactions": rng.randint(8_000, 20_000),
-                "outcomes": rng.randint(100, 600),
-                "active_people": rng.randint(3_000, 8_000),
+                "replies": rng.randint(posts, 3 * posts + 2),
+                "reactions": rng.randint(0, 40),
+                "outcomes": rng.randint(0, min(posts, 3)),
                 "answered": answered,
-                "answered_within_a_day": rng.randint(answered // 2, answered),
+                "answered_within_a_day": rng.randint(0, answered),
+                **rules.delay_counts(rng.expovariate(1 / 10) for _ in range(answered)),
             }
-        )
-    summary = []
-    for slug, name in sorted(spaces.items()):
-        outcomes, before, posts = rng.randint(0, 40), rng.randint(0, 40), rng.randint(0, 300)
-        summary.append(
-            {
-                "slug": slug,
-                "name": name,
-                "outcomes_this_quarter": outcomes,
-                "outcomes_previous_quarter": before,
-                "trend": "up" if outcomes > before else "down" if outcomes < before else "same",
-                "active_people_this_quarter": rng.randint(0, 120),
-                "posts_this_quarter": posts,
-                "answered_this_quarter": rng.randint(0, posts),
-                "median_hours_to_first_answer": rng.choice([None, round(rng.uniform(0.2, 72), 1)]),
-            }
-        )
-    return {
-        "/api/metrics": json.dumps({"weeks": weeks}).encode(),
-        "/api/metrics/spaces": json.dumps({"quarter": quarter(today), "spaces": summary}).encode(),
-    }
+            yield PastWeek(slug, week, counts, rng.sample(members, min(len(members), rng.randint(1, 15))))
 
 
-def stub_api(context: Any, url: str, answers: dict[str, bytes]) -> None:
-    """Serve the metrics API's answers from `answers`; every other request goes to the stack."""
+def seed_stack(endpoint: str, directory: dict[str, Any], weeks: Sequence[str]) -> dict[str, dict[str, int]]:
+    """The dev stack's table, made and seeded with `history`; answers the organisation's totals
+    per week, as the API must answer them."""
+    problems: list[str] = []
+    settings = PostsSettings.from_environ({**os.environ, "COMMONS_DYNAMODB_ENDPOINT": endpoint}, problems)
+    if problems:
+        raise SystemExit("; ".join(problems))
+    store = DynamoDBPostsStore(settings)
+    store.create_storage()
+    handles = sorted(directory["people"])
+    spaces = {slug: list(space.get("members") or handles) for slug, space in directory["spaces"].items()}
+    org: dict[str, dict[str, int]] = {week: dict.fromkeys(CHECKED, 0) for week in weeks}
+
+    def counted() -> Iterator[PastWeek]:
+        for past in history(spaces, weeks):
+            for name in CHECKED:
+                org[past.week][name] += past.counts.get(name, 0)
+            yield past
+
+    started = time.perf_counter()
+    written = store.metrics().seed(counted())
+    took = time.perf_counter() - started
+    print(
+        f"bench: impact: seeded {written} items for {len(spaces)} spaces in {took:.0f} s", file=sys.stderr, flush=True
+    )
+    return org
+
+
+def check_answers(context: Any, url: str, org: dict[str, dict[str, int]]) -> int:
+    """The API answers the seeded totals; answers how many spaces it lists."""
+    weekly = context.request.get(url + "/api/metrics", timeout=API_TIMEOUT_MS)
+    if not weekly.ok:
+        raise RuntimeError(f"GET /api/metrics: {weekly.status} {weekly.text()[:200]}")
+    for week in weekly.json()["weeks"]:
+        answered = {name: week[name] for name in CHECKED}
+        if answered != org[week["week"]]:
+            raise RuntimeError(f"GET /api/metrics: {week['week']} is {answered}, seeded {org[week['week']]}")
+    listed = context.request.get(url + "/api/metrics/spaces", timeout=API_TIMEOUT_MS)
+    if not listed.ok:
+        raise RuntimeError(f"GET /api/metrics/spaces: {listed.status} {listed.text()[:200]}")
+    spaces = listed.json()["spaces"]
+    if sum(1 for space in spaces if space["posts_this_quarter"] or space["active_people_this_quarter"]) < SPACES:
+        raise RuntimeError("GET /api/metrics/spaces: some spaces have nothing this quarter; the seed did not land")
+    return len(spaces)
+
+
+def replay_api(context: Any, url: str) -> None:
+    """Each metrics answer fetched from the stack the first time it is asked for, then replayed
+    from memory: the same status, headers and bytes."""
+    kept: dict[str, Any] = {}
 
     def answer(route: Any) -> None:
-        path = route.request.url.removeprefix(url).split("?")[0]
-        if path in answers:
-            route.fulfill(status=200, content_type="application/json", body=answers[path])
-        else:
-            route.continue_()
+        address = route.request.url
+        if address not in kept:
+            kept[address] = route.fetch(timeout=API_TIMEOUT_MS)
+        route.fulfill(response=kept[address])
 
     context.route(re.compile(re.escape(url) + r"/api/metrics.*"), answer)
 
 
-def impact_visible_ms(url: str, handle: str, answers: dict[str, bytes] | None, rows: int | None) -> float:
-    """The median time; `answers` stubs the metrics API (None: the stack's own), `rows` is the
-    table's size to wait for (None: as many as the API lists)."""
+def impact_visible_ms(url: str, handle: str, org: dict[str, dict[str, int]], *, replayed: bool) -> float:
+    """The median time, once the API's answers are checked; `replayed` replays them."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         path = "/impact/"
         browser, context, page = signed_in(playwright, url, path, handle)
-        if answers is not None:
-            stub_api(context, url, answers)
-        if rows is None:
-            listed = context.request.get(url + "/api/metrics/spaces")
-            if not listed.ok:
-                raise SystemExit(f"GET /api/metrics/spaces: {listed.status} {listed.text()[:200]}")
-            listed_spaces = len(listed.json()["spaces"])
-            print(f"bench: impact: the stack's API lists {listed_spaces} spaces", file=sys.stderr, flush=True)
-            rows = rows_shown(listed_spaces)
-        context.add_init_script(WATCH % (CHARTS, rows))
-        value = median_load_ms(page, url + path, "window.__impactVisibleAt !== undefined", MEASURE, LOADS, 20.0)
+        listed = check_answers(context, url, org)
+        if listed != SPACES:
+            raise RuntimeError(f"the stack's API lists {listed} spaces, not {SPACES}")
+        if replayed:
+            replay_api(context, url)
+        context.add_init_script(WATCH % (CHARTS, rows_shown(listed)))
+        drawn = "window.__impactVisibleAt !== undefined"
+        value = median_load_ms(page, url + path, drawn, MEASURE, LOADS, LOAD_TIMEOUT_SECONDS)
         browser.close()
     return value
 
 
 def main() -> None:
+    failed = []
     with tempfile.TemporaryDirectory(prefix="commons-bench-impact-") as tmp:
         work = Path(tmp)
         hub = build_hub(work)
         directory = json.loads((hub / "directory.json").read_text())
-        spaces = {slug: str(space["name"]) for slug, space in directory["spaces"].items()}
         handle = sorted(directory["people"])[0]
-        proc, url = start_stack(hub, work)
+        log = (work / "moto.log").open("wb")
+        aws = local_aws.start(output=log)
         try:
-            if SOURCE == "stack":
-                value = impact_visible_ms(url, handle, None, None)
-            else:
-                value = impact_visible_ms(url, handle, payloads(spaces), rows_shown(len(spaces)))
+            org = seed_stack(aws.endpoint, directory, rules.last_weeks(time.time(), WEEKS))
+            proc, url = start_stack(hub, work, dynamodb_endpoint=aws.endpoint)
+            try:
+                for name, replayed in (("impact_visible_ms", False), ("impact_visible_replayed_ms", True)):
+                    try:
+                        report(name, round(impact_visible_ms(url, handle, org, replayed=replayed), 1), "ms")
+                    except Exception as exc:
+                        failed.append(name)
+                        print(f"bench: {name} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    report("impact_visible_ms", round(value, 1), "ms")
+            aws.stop()
+            log.close()
+    if failed:
+        raise RuntimeError(f"{', '.join(failed)} failed; the others were reported")
 
 
 if __name__ == "__main__":

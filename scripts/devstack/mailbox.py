@@ -36,7 +36,8 @@ CSP = (
 )
 STYLE = (
     "body{font:15px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1b1b1b}"
-    "table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;"
+    "table{border-collapse:collapse;width:100%;table-layout:fixed}td,th{overflow-wrap:anywhere}"
+    "th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;"
     "border-bottom:1px solid #ddd}th{background:#f5f5f5}td.value{word-break:break-all;font-family:monospace}"
     "pre{white-space:pre-wrap;word-break:break-word;background:#f7f7f7;padding:.8rem;border:1px solid #ddd}"
     "iframe{width:100%;height:34rem;border:1px solid #ccc;background:#fff}.note{color:#555}"

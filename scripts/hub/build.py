@@ -28,6 +28,9 @@ from hub.validate import check_structure
 
 log = logging.getLogger("mkdocs.plugins.commons")
 ASSETS = Path(__file__).resolve().parent / "assets"
+#: The hub's accessibility statement, linked from every page's footer (overrides/partials/copyright.html).
+ACCESSIBILITY = Path(__file__).resolve().parent / "accessibility.md"
+ACCESSIBILITY_SRC = "accessibility.md"
 
 SHELL = "people/xxcommonsshellxx.md"
 SHELL_URL = "people/xxcommonsshellxx/"
@@ -105,7 +108,7 @@ def on_config(config: Any) -> Any:
         edit_base = urljoin(config["repo_url"].rstrip("/") + "/", config["edit_uri"].rstrip("/") + "/")
     commons = (config.get("extra") or {}).get("commons") or {}
     code_host = str(commons.get("code_host_url", "https://github.com/"))
-    _state = BuildState(org, pages.Views.of(org), edit_base, code_host)
+    _state = BuildState(org, pages.Views.of(org, edit_base), edit_base, code_host)
     _state.spaces_by_src = {f"teams/{slug}.md": slug for slug in org.spaces}
     return config
 
@@ -131,11 +134,21 @@ def on_files(files: Any, config: Any) -> Any:
     for src, (title, _render) in HUB_PAGES.items():
         files.append(File.generated(config, src, content=f"{NO_SEARCH}# {title}\n"))
     files.append(File.generated(config, SHELL, content=f"{NO_SEARCH}# {TITLE_SLOT}\n\n{BODY_SLOT}\n"))
+    files.append(File.generated(config, ACCESSIBILITY_SRC, content=accessibility_statement(config.get("repo_url"))))
     for schema in sorted(SCHEMAS.glob("*.json")):
         files.append(File.generated(config, f"schema/{schema.name}", abs_src_path=str(schema)))
     for asset in sorted(ASSETS.iterdir()):
         files.append(File.generated(config, f"assets/{asset.name}", abs_src_path=str(asset)))
     return files
+
+
+def accessibility_statement(repo_url: str | None) -> str:
+    """The statement's Markdown. It is the product's, not the organisation's content, so it is not
+    in site/; only where to report a problem depends on the hub (its repository, when it has one)."""
+    text = ACCESSIBILITY.read_text(encoding="utf-8")
+    if repo_url:
+        return text.replace("COMMONS_REPO_URL", repo_url)
+    return text.replace("Open an\nissue on [the hub's repository](COMMONS_REPO_URL), or write", "Write")
 
 
 def on_nav(nav: Any, config: Any, files: Any) -> Any:
@@ -385,6 +398,7 @@ def write_directory(org: Org, members: dict[str, list[Person]], path: Path) -> N
             s: {
                 "name": sp.name,
                 "kind": sp.kind,
+                "draft": sp.draft,
                 "purpose": sp.purpose,
                 "outcome": sp.outcome,
                 "stewards": [h for h in sp.stewards if h in org.people],
@@ -418,7 +432,15 @@ def write_people_index(org: Org, path: Path) -> None:
     for handle, person in sorted(org.people.items(), key=lambda item: item[1].name.casefold()):
         team = org.spaces.get(person.team or "")
         team_name, slug = (team.name, team.slug) if team else ("", "")
-        values = (person.name, person.title, team_name, person.location or "", " ".join(person.skills), slug, handle)
+        values = (
+            person.name,
+            person.title or "",
+            team_name,
+            person.location or "",
+            " ".join(person.skills),
+            slug,
+            handle,
+        )
         lines.append("\t".join(_CONTROL.sub(" ", value) for value in values))
     index = {"fields": list(PEOPLE_FIELDS), "people": "\n".join(lines)}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,9 @@ def render_codeowners(org: Org) -> str:
         path = f"/{content}/teams/{slug}.md"
         if stewards:
             lines.append(f"{path} {' '.join(stewards)}")
+        elif space.draft and not space.stewards:
+            # Anyone may finish a draft until its team names stewards, who then review it.
+            lines.append(f"# {path}: a draft, with no stewards yet")
         else:
             lines.append(f"# {path}: no steward has a code-host username")
     lines.append("")

@@ -51,8 +51,9 @@ class Person:
     handle: str
     name: str
     email: str
-    title: str
     source: Source
+    #: Optional: a Backstage catalog, for one, has no job titles.
+    title: str | None = None
     #: Other addresses the person sends mail from; each is unique in the directory, ignoring case.
     email_aliases: list[str] = field(default_factory=list)
     team: str | None = None
@@ -62,17 +63,26 @@ class Person:
     skills: list[str] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     github: str | None = None
+    #: An https URL of the person's photo.
+    picture: str | None = None
 
 
 @dataclass
 class Space:
+    """A team or community page's front matter.
+
+    A draft (`draft: true`) is a space its team has not finished, usually one an importer created:
+    its purpose, outcome and stewards may be missing, and `hub.drafts` says which it still needs.
+    """
+
     slug: str
     name: str
     kind: str
-    purpose: str
-    outcome: str
-    stewards: list[str]
     source: Source
+    purpose: str | None = None
+    outcome: str | None = None
+    stewards: list[str] = field(default_factory=list)
+    draft: bool = False
     parent: str | None = None
     members: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
@@ -201,7 +211,11 @@ def _explain(error: ValidationError, data: dict[str, Any], source: Source) -> It
         return
     if error.validator == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
-        yield Problem(source.path, source.first_line, f"missing required field '{missing}'")
+        message = f"missing required field '{missing}'"
+        if "else" in error.absolute_schema_path:
+            # Only a finished space needs it: say how to publish the page before it is written.
+            message += " (or mark the page 'draft: true' until the team writes it)"
+        yield Problem(source.path, source.first_line, message)
         return
     if error.validator == "pattern":
         description = error.schema.get("description") or f"pattern {error.validator_value}"
@@ -310,7 +324,7 @@ def read_person(path: Path, display: str, plain: Plain | None = None) -> tuple[P
         handle=data["handle"],
         name=data["name"],
         email=data["email"],
-        title=data["title"],
+        title=data.get("title"),
         source=source,
         email_aliases=list(data.get("email_aliases", [])),
         team=data.get("team"),
@@ -320,6 +334,7 @@ def read_person(path: Path, display: str, plain: Plain | None = None) -> tuple[P
         skills=list(data.get("skills", [])),
         links=links,
         github=data.get("github"),
+        picture=data.get("picture"),
     )
     return person, []
 
@@ -353,9 +368,10 @@ def read_space(path: Path, display: str) -> tuple[Space | None, str, list[Proble
         slug=path.stem,
         name=data["name"],
         kind=data["kind"],
-        purpose=data["purpose"],
-        outcome=data["outcome"],
-        stewards=list(data["stewards"]),
+        purpose=data.get("purpose"),
+        outcome=data.get("outcome"),
+        stewards=list(data.get("stewards", [])),
+        draft=data.get("draft") is True,
         source=source,
         parent=data.get("parent"),
         members=list(data.get("members", [])),

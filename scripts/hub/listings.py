@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from hub.content import Org, Person, Space
-from hub.pages import Views, parent_chain, person_link, space_link
+from hub.pages import Views, parent_chain, person_link, person_with_title, picture, space_link, stated
 
 #: Rows on one page of the directory and of the teams index: a page stays near 150 KB of HTML.
 PAGE_SIZE = 500
@@ -109,7 +109,8 @@ def _directory_page(org: Org, chunk: list[Person], number: int, count: int, tota
     for person in chunk:
         team = org.spaces.get(person.team or "")
         rows.append(
-            f"<tr><td>{person_link(person, root)}</td><td>{escape(person.title)}</td>"
+            f"<tr><td>{picture(person, 24, 'commons-avatar')}{person_link(person, root)}</td>"
+            f"<td>{escape(person.title or '')}</td>"
             f"<td>{space_link(team, root) if team else ''}</td><td>{escape(person.location or '')}</td>"
             f"<td>{escape(' · '.join(person.skills))}</td></tr>"
         )
@@ -194,8 +195,8 @@ def _teams_page(
         indent = f' class="commons-depth-{min(depth, MAX_SHOWN_DEPTH)}"' if depth else ""
         members = len(views.members.get(space.slug, []))
         rows.append(
-            f"<tr><td{indent}>{space_link(space, root)}</td><td>{escape(space.purpose)}</td>"
-            f"<td>{escape(space.outcome)}</td><td>{members}</td></tr>"
+            f"<tr><td{indent}>{space_link(space, root)}</td><td>{stated(space.purpose)}</td>"
+            f"<td>{stated(space.outcome)}</td><td>{members}</td></tr>"
         )
     if rows:
         parts.append(_teams_table(rows))
@@ -251,7 +252,7 @@ def skills(views: Views) -> Listing:
     first = f'{intro}<ul class="commons-chips">{index}</ul>'
     extras = []
     for skill in sorted(holders):
-        people = "".join(f"<li>{person_link(p, '../../')} · {escape(p.title)}</li>" for p in holders[skill])
+        people = "".join(f"<li>{person_with_title(p, '../../')}</li>" for p in holders[skill])
         body = (
             f'<p><a href="../../skills/">All skills</a> · {len(holders[skill]):,} people</p>'
             f'<ul class="commons-skill-holders">{people}</ul>'
@@ -376,7 +377,7 @@ def _chart_row(
             f'<button type="button" class="commons-orgchart__toggle" aria-expanded="{expanded}"{target}{fetch}'
             f' aria-label="Reports of {escape(person.name)}" data-depth="{depth}" hidden></button>'
         )
-    line.append(f"{person_link(person, root)} <span>· {escape(person.title)}</span>")
+    line.append(person_link(person, root) + (f" <span>· {escape(person.title)}</span>" if person.title else ""))
     if reports:
         line.append(f" <small>({len(reports)} direct, {sizes[person.handle] - 1} in all)</small>")
         if depth + 1 >= levels and parts:

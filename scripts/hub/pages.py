@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote
 
-from hub import impact
+from hub import drafts, impact
 from hub.content import HomePurpose, Org, Person, Space, read_home_purpose
 
 LINK_LABELS = {"chat": "Chat", "mailing_list": "Mailing list", "repository": "Repository"}
@@ -22,6 +22,23 @@ LINK_LABELS = {"chat": "Chat", "mailing_list": "Mailing list", "repository": "Re
 
 def person_link(person: Person, root: str) -> str:
     return f'<a href="{root}people/{escape(person.handle)}/">{escape(person.name)}</a>'
+
+
+def person_with_title(person: Person, root: str) -> str:
+    """The person's name and, when their file has one, their title after a middle dot."""
+    title = f" · {escape(person.title)}" if person.title else ""
+    return person_link(person, root) + title
+
+
+def picture(person: Person, size: int, css: str) -> str:
+    """The person's photo, or nothing. It loads from the picture's own host (the CSP allows https
+    images) without a referrer, and only once it is on screen."""
+    if not person.picture:
+        return ""
+    return (
+        f'<img class="{css}" src="{escape(person.picture)}" alt="" width="{size}" height="{size}"'
+        ' loading="lazy" decoding="async" referrerpolicy="no-referrer">'
+    )
 
 
 def space_link(space: Space, root: str) -> str:
@@ -71,11 +88,13 @@ class Views:
     communities: dict[str, list[Space]]
     #: The organisation's purpose and outcome, from its home page (the impact page shows them).
     home: HomePurpose | None = None
+    #: Where "Edit this page" links start (repo_url + edit_uri), or None when the hub has none.
+    edit_base: str | None = None
     #: Each skill's page under skills/ (see listings.skill_slugs).
     skill_slugs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, org: Org) -> Views:
+    def of(cls, org: Org, edit_base: str | None = None) -> Views:
         children: dict[str, list[Space]] = defaultdict(list)
         stewarding: dict[str, list[Space]] = defaultdict(list)
         communities: dict[str, list[Space]] = defaultdict(list)
@@ -88,7 +107,7 @@ class Views:
                 for handle in space.members:
                     communities[handle].append(space)
         home = read_home_purpose(org.root)
-        views = cls(org, org.team_members(), org.reports(), children, stewarding, communities, home)
+        views = cls(org, org.team_members(), org.reports(), children, stewarding, communities, home, edit_base)
         views.skill_slugs = skill_slugs(org)
         return views
 
@@ -120,14 +139,18 @@ def space_header(views: Views, space: Space) -> str:
         parts.append(f'<p class="commons-crumbs" data-search-exclude>{kind} in {" › ".join(reversed(crumbs))}</p>')
     else:
         parts.append(f'<p class="commons-crumbs" data-search-exclude>{kind}</p>')
+    if space.draft:
+        parts.append(drafts.notice(org, space, drafts.edit_url(views.edit_base, space)))
+    # How often a space achieved its outcome means something once it has one.
+    achieved = (impact.space_achieved(space), impact.space_achieved_plain(space)) if space.outcome else ("", "")
     parts.append(
         '<dl class="commons-purpose">'
-        f'<dt data-search-exclude>Purpose</dt><dd class="commons-purpose__purpose">{escape(space.purpose)}</dd>'
+        f'<dt data-search-exclude>Purpose</dt><dd class="commons-purpose__purpose">{stated(space.purpose)}</dd>'
         "<dt data-search-exclude>Outcome that counts</dt>"
-        f'<dd class="commons-purpose__outcome">{escape(space.outcome)}</dd>'
-        f"{impact.space_achieved(space)}"
+        f'<dd class="commons-purpose__outcome">{stated(space.outcome)}</dd>'
+        f"{achieved[0]}"
         "</dl>"
-        f"{impact.space_achieved_plain(space)}"
+        f"{achieved[1]}"
     )
     stewards = ", ".join(_handle_link(org, h, root) for h in space.stewards) or "none"
     members = views.members.get(space.slug, [])
@@ -145,6 +168,11 @@ def space_header(views: Views, space: Space) -> str:
     parts.append(f'<table class="commons-facts" data-search-exclude><tbody>{"".join(rows)}</tbody></table>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def stated(text: str | None) -> str:
+    """A purpose or outcome, or a plain "not written yet" in a draft that has none."""
+    return escape(text) if text else '<em class="commons-unwritten">Not written yet</em>'
 
 
 def space_posts(space: Space) -> str:
@@ -197,7 +225,7 @@ def feed_block() -> str:
 
 def person_body(views: Views, person: Person, code_host: str) -> str:
     org, root = views.org, "../../"
-    rows = [f"<tr><th>Title</th><td>{escape(person.title)}</td></tr>"]
+    rows = [f"<tr><th>Title</th><td>{escape(person.title)}</td></tr>"] if person.title else []
     team = org.spaces.get(person.team or "")
     if team is not None:
         rows.append(f"<tr><th>Team</th><td>{space_link(team, root)}</td></tr>")
@@ -216,7 +244,10 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
         rows.append(
             f'<tr><th>{escape(link.label)}</th><td><a href="{escape(link.url)}">{escape(link.url)}</a></td></tr>'
         )
-    parts = [f'<table class="commons-facts commons-profile"><tbody>{"".join(rows)}</tbody></table>']
+    parts = [
+        picture(person, 128, "commons-portrait"),
+        f'<table class="commons-facts commons-profile"><tbody>{"".join(rows)}</tbody></table>',
+    ]
 
     chain = [person_link(boss, root) for boss in manager_chain(org, person)]
     if chain:
@@ -225,7 +256,7 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
     reports = views.reports.get(person.handle, [])
     parts.append(f'<h2 id="reports">Reports ({len(reports)})</h2>')
     if reports:
-        items = "".join(f"<li>{person_link(p, root)} · {escape(p.title)}</li>" for p in reports)
+        items = "".join(f"<li>{person_with_title(p, root)}</li>" for p in reports)
         parts.append(f'<ul class="commons-reports">{items}</ul>')
     else:
         parts.append("<p>No direct reports.</p>")
@@ -327,11 +358,19 @@ def counts_block(views: Views, communities_url: str = "teams/#communities") -> s
 
 def health(views: Views) -> str:
     org, root = views.org, "../"
-    few = [s for s in org.spaces.values() if sum(1 for h in s.stewards if h in org.people) < 2]
+    # A draft's missing stewards are in its own checklist, below.
+    few = [s for s in org.spaces.values() if not s.draft and sum(1 for h in s.stewards if h in org.people) < 2]
     gone = [(s, h) for s in org.spaces.values() for h in s.stewards if h not in org.people]
     teamless = sorted((p for p in org.people.values() if p.team not in org.spaces), key=lambda p: p.name.casefold())
     empty = [s for s in org.spaces.values() if not views.members.get(s.slug)]
+    checklist = drafts.health_items(org, views.edit_base, root)
     sections: list[tuple[str, str, str, Iterable[str]]] = [
+        (
+            "drafts",
+            "Draft spaces",
+            "Spaces whose team has not yet written what they are for: each says what it still needs.",
+            checklist,
+        ),
         (
             "stewards",
             "Spaces with fewer than two stewards",
@@ -348,7 +387,7 @@ def health(views: Views) -> str:
             "teamless",
             "People with no team",
             "Add a <code>team</code> to their file.",
-            (f"<li>{person_link(p, root)} · {escape(p.title)}</li>" for p in teamless),
+            (f"<li>{person_with_title(p, root)}</li>" for p in teamless),
         ),
         (
             "empty",
@@ -357,7 +396,7 @@ def health(views: Views) -> str:
             (f"<li>{space_link(s, root)}</li>" for s in empty),
         ),
     ]
-    total = len(few) + len(gone) + len(teamless) + len(empty)
+    total = len(checklist) + len(few) + len(gone) + len(teamless) + len(empty)
     summary = "Everything looks healthy." if total == 0 else f"{total} thing(s) need a look."
     parts = [f'<p class="commons-health__summary">{summary}</p>']
     for anchor, title, advice, items in sections:

@@ -1,10 +1,13 @@
 """`make validate`: check the content of a pull request, one `path:line: message` per problem.
 
-    python -m hub.validate [CONTENT] [--write-codeowners] [--format {text,github}]
+    python -m hub.validate [CONTENT] [--write-codeowners] [--strict-drafts] [--format {text,github}]
 
 Checks the schema, that handles and email addresses (emails and aliases) are unique, that every
 reference exists, that manager chains and team parents have no cycles, and the steward rules; and
 that the committed CODEOWNERS matches the stewards. Exits 1 when anything is wrong.
+
+Draft spaces (`draft: true`) may lack a purpose, an outcome and stewards (`hub.drafts`); with
+`--strict-drafts`, for CI once a company is set up, every draft is a problem.
 
 With `--format github` each problem is a GitHub Actions workflow command instead, so that a pull
 request shows it on the file and line it names; paths are then relative to the repository root.
@@ -21,6 +24,7 @@ from zoneinfo import available_timezones
 
 from hub.codeowners import codeowners_path, render_codeowners
 from hub.content import Org, Person, display_root, load_org
+from hub.drafts import drafts, strict_problems
 from hub.problems import Problem
 
 
@@ -51,15 +55,16 @@ def check_structure(org: Org) -> list[Problem]:
 
 
 def check_stewards(org: Org) -> list[Problem]:
-    """Every space has at least two stewards, and every steward is a current person.
+    """Every space that is not a draft has at least two stewards, and every steward is a current person.
 
     A pull request must pass these, but the hub still builds without them: when someone leaves,
-    the health page shows whose space needs a new steward.
+    the health page shows whose space needs a new steward. A draft's missing stewards are on the
+    health page's list of drafts instead.
     """
     problems = []
     for space in org.spaces.values():
         src = space.source
-        if len(space.stewards) < 2:
+        if len(space.stewards) < 2 and not space.draft:
             count = len(space.stewards)
             problems.append(Problem(src.path, src.line("stewards"), f"needs at least two stewards, has {count}"))
         for index, handle in enumerate(space.stewards):
@@ -69,8 +74,11 @@ def check_stewards(org: Org) -> list[Problem]:
     return problems
 
 
-def check(org: Org) -> list[Problem]:
-    return sorted(check_structure(org) + check_stewards(org))
+def check(org: Org, *, strict_drafts: bool = False) -> list[Problem]:
+    problems = check_structure(org) + check_stewards(org)
+    if strict_drafts:
+        problems += strict_problems(org)
+    return sorted(problems)
 
 
 def _unique_emails(org: Org) -> Iterable[Problem]:
@@ -218,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("content", nargs="?", default="site", type=Path, help="content folder (default: site)")
     parser.add_argument("--write-codeowners", action="store_true", help="regenerate CODEOWNERS from the stewards")
     parser.add_argument(
+        "--strict-drafts",
+        action="store_true",
+        help="refuse draft spaces, once every team has written its purpose, outcome and stewards",
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "github"),
         default="text",
@@ -229,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{content}: not a folder", file=sys.stderr)
         return 2
     org = load_org(content)
-    problems = check(org)
+    problems = check(org, strict_drafts=args.strict_drafts)
     owners_file = codeowners_path(content)
     expected = render_codeowners(org)
     if args.write_codeowners:
@@ -243,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(github_annotation(problem, repo) if args.format == "github" else problem)
     summary = f"{len(org.people)} people and {len(org.spaces)} spaces"
+    if drafting := len(drafts(org)):
+        summary += f" ({drafting} draft{'' if drafting == 1 else 's'}, listed on the health page)"
     if problems:
         print(f"validate: {len(problems)} problem(s) in {summary}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,10 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def dev_stack(root: Path, work: Path) -> Iterator[str]:
-    """The dev stack on free ports serving the hub built in `root`: the hub behind the sign-in
-    gate, /auth and /api, and the dev identity provider with every person of it as an account."""
+@contextmanager
+def devstack(root: Path, work: Path) -> Iterator[str]:
+    """The dev stack on free ports, serving the built hub `root`: the hub behind the sign-in gate,
+    /auth and /api, and the dev identity provider with every person of its directory as an account."""
     port = free_port()
     log = (work / "devserver.log").open("wb")
     command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(root)]
@@ -57,16 +59,19 @@ def dev_stack(root: Path, work: Path) -> Iterator[str]:
                 log.close()
                 raise RuntimeError(f"dev server did not start:\n{(work / 'devserver.log').read_text()}") from None
             time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")
 def hub_url(built_hub: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dev stack serving the sample organisation's hub."""
-    yield from dev_stack(built_hub, tmp_path_factory.mktemp("devstack"))
+    with devstack(built_hub, tmp_path_factory.mktemp("devstack")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ def test_find_a_person_and_their_team(signed_in_page: Page, hub_url: str) -> Non
     org = load_org(REPO / "site")
     person = org.people["aisha.khan"]
     team = org.spaces[person.team or ""]
+    assert person.title and team.purpose and team.outcome, "the sample organisation states them"
 
     page.goto(hub_url + "/")
     expect(page.locator("h1")).to_contain_text("Example Co. Commons")

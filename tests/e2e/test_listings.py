@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, Request, expect
 
 from hub.content import Org, load_org
 from hub.synthetic import generate
-from tests.e2e.conftest import dev_stack, sign_in
+from tests.e2e.conftest import devstack, sign_in
 from tests.unit.test_build import mkdocs_build
 
 PEOPLE, SPACES = 1_200, 600
@@ -30,7 +30,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Org, Path]:
 
 @pytest.fixture(scope="module")
 def big_url(synthetic: tuple[Org, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from dev_stack(synthetic[1], tmp_path_factory.mktemp("devstack-synthetic"))
+    with devstack(synthetic[1], tmp_path_factory.mktemp("devstack-synthetic")) as url:
+        yield url
 
 
 @pytest.fixture()

@@ -82,7 +82,7 @@ def test_post_reply_react_and_mark_an_outcome(
     expect(post).to_be_visible()
     expect(post.locator(".commons-post__body strong")).to_have_text("invoice export")
     expect(box).to_have_value("")
-    expect(box).to_be_focused()
+    expect(post).to_be_focused()  # focus lands on the new post
     assert len(writes) == 1
     sent = writes[0]
     assert sent.url == f"{hub_url}/api/spaces/{SPACE}/posts"
@@ -160,7 +160,7 @@ def test_a_failed_post_keeps_its_text_and_says_why(
 
     page.get_by_role("button", name="Post", exact=True).click()
     expect(error).to_have_text("Write something first.")
-    expect(box).to_be_focused()
+    expect(error).to_be_focused()  # focus lands on the error, which says why
 
     too_long = "x" * 5001
     box.fill(too_long)

@@ -280,7 +280,7 @@ def openapi_path(path: str) -> str:
 # --- request fields: each documented one accepted, any other refused ------------------------------
 
 
-def value_for(name: str, media: str, version: int) -> Any:
+def value_for(name: str, media: str, version: int, seen: str = "") -> Any:
     if name in MAIL_VALUES:
         return MAIL_VALUES[name][0 if media == JSON else 1]
     values: dict[str, Any] = {
@@ -291,6 +291,7 @@ def value_for(name: str, media: str, version: int) -> Any:
         "state": "on",
         "return_to": "/api/html/feed",
         "idempotency_key": key(),
+        "seen": seen,
     }
     return values[name]
 
@@ -306,15 +307,16 @@ MAIL_VALUES: dict[str, tuple[Any, str]] = {
 }
 
 
-def target(jane: Person, template: str) -> tuple[str, int]:
-    """A fresh path for the operation, and the version of its post (hidden first, for a restore)."""
+def target(jane: Person, template: str) -> tuple[str, int, str]:
+    """A fresh path for the operation, and the version and `seen` of its post (hidden first, for a
+    restore)."""
     if template in ("/api/spaces/{slug}/posts", "/api/mail/preferences"):
-        return template.replace("{slug}", "platform"), 0
+        return template.replace("{slug}", "platform"), 0, ""
     post = created(jane, "Target")
     if template.endswith("/restore"):
         assert jane.post(f"/api/posts/{post['id']}/hide", {"reason": "For the restore"}).status_code == 200
     path = template.replace("{id}", post["id"]).replace("{kind}", "celebrate")
-    return path, int(post["version"])
+    return path, int(post["version"]), str(post["seen"])
 
 
 def send(jane: Person, path: str, media: str, fields: dict[str, Any]) -> requests.Response:
@@ -333,8 +335,8 @@ WRITES = sorted(
 @pytest.mark.parametrize("template", WRITES)
 def test_every_documented_request_field_is_accepted(doc: Document, jane: Person, template: str, media: str) -> None:
     schema = doc.fields("post", template, media)
-    path, version = target(jane, template)
-    fields = {name: value_for(name, media, version) for name in schema["properties"]}
+    path, version, seen = target(jane, template)
+    fields = {name: value_for(name, media, version, seen) for name in schema["properties"]}
     answer = doc.check(send(jane, path, media, fields), "post", template)
     assert answer.status_code in ((200, 201) if media == JSON else (303,)), (fields, answer.text[:300])
 
@@ -343,8 +345,8 @@ def test_every_documented_request_field_is_accepted(doc: Document, jane: Person,
 @pytest.mark.parametrize("template", WRITES)
 def test_a_field_the_document_does_not_list_is_refused(doc: Document, jane: Person, template: str, media: str) -> None:
     schema = doc.fields("post", template, media)
-    path, version = target(jane, template)
-    fields = {name: value_for(name, media, version) for name in schema["required"]}
+    path, version, seen = target(jane, template)
+    fields = {name: value_for(name, media, version, seen) for name in schema["required"]}
     # Form-only fields are not JSON fields: a JSON body that names them is refused like any other.
     for extra in sorted({"surprise", "return_to", "idempotency_key"} - set(schema["properties"])):
         value = "/api/html/feed" if extra == "return_to" else key()

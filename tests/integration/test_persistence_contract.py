@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -20,6 +21,7 @@ from chalicelib.posts.persistence.base import (
     Post,
     PostsStore,
     RateCount,
+    Seen,
     WriteRefusedError,
 )
 from chalicelib.posts.persistence.dynamodb import DynamoDBPostsStore
@@ -182,12 +184,14 @@ def test_hiding_needs_the_posts_space_among_the_stewards(store: PostsStore) -> N
 def test_reactions_change_once_per_person_and_keep_count_and_set_together(store: PostsStore) -> None:
     post = add(store, draft())
     on = store.react(post.id, "like", "lee.park", True)
-    assert on.reactors("like") == {"lee.park"} and on.reaction_count("like") == 1
+    assert on.mine == {"like"} and on.reaction_count("like") == 1
+    assert store.get(post.id).reactors("like") == {"lee.park"}
     with pytest.raises(WriteRefusedError):
         store.react(post.id, "like", "lee.park", True)
     store.react(post.id, "like", "omar.haddad", True)
     off = store.react(post.id, "like", "lee.park", False)
-    assert off.reactors("like") == {"omar.haddad"} and off.reaction_count("like") == 1
+    assert off.mine == frozenset() and off.reaction_count("like") == 1
+    assert store.get(post.id).reactors("like") == {"omar.haddad"}
     with pytest.raises(WriteRefusedError):
         store.react(post.id, "like", "lee.park", False)
     store.delete(post.id, "jane.doe", "t")
@@ -392,4 +396,57 @@ def test_a_dynamodb_write_costs_one_request_when_the_container_knows_the_post(lo
     # The first container's picture of `post` is stale now (a reaction it did not see): still right.
     assert store.react(post.id, "thanks", "lee.park", True).reaction_count("like") == 2
     assert week(store, "ORG")["answered"] == 2
+    stop()
+
+
+def test_what_the_client_saw_makes_each_write_one_request_in_a_container_that_never_saw_the_post(
+    local_dynamodb: str,
+) -> None:
+    """A Lambda container that never read the post writes in one request, from the `seen` the
+    client sent back; a stale or forged one costs one more, and the answer is exact all the same."""
+    settings = PostsSettings(endpoint=local_dynamodb, table=f"seen-{uuid.uuid4().hex[:10]}")
+    writer = DynamoDBPostsStore(settings, clock=lambda: CLOCK)
+    writer.create_storage()
+    post = add(writer, written("2026-12-01 09:00:00"))
+    sent: list[str] = []
+    stop = writer.on_request(lambda **kwargs: sent.append(kwargs.get("event_name", "")))
+
+    def cold() -> DynamoDBPostsStore:
+        return DynamoDBPostsStore(settings, clock=lambda: CLOCK)  # a container that knows no post
+
+    def cost(action: Callable[[], object]) -> int:
+        before = len(sent)
+        action()
+        return len(sent) - before
+
+    seen = Seen.of(writer.get(post.id), "lee.park")  # what lee.park's page showed
+    answer = written("2026-12-01 10:00:00", "lee.park", parent=post)
+    assert cost(lambda: cold().create(answer, record(answer), rate(answer), parent_seen=seen)) == 1
+    assert writer.get(post.id).first_answer_at == "2026-12-01T10:00:00.000Z"
+    later = written("2026-12-01 11:00:00", "omar.haddad", parent=post)  # with the page from before the answer
+    assert cost(lambda: cold().create(later, record(later), rate(later), parent_seen=seen)) == 2
+    assert week(writer, "ORG")["answered"] == 1 and week(writer, "ORG")["replies"] == 2
+
+    seen = Seen.of(writer.get(post.id), "lee.park")
+    results: list[Seen] = []
+    assert cost(lambda: results.append(cold().react(post.id, "like", "lee.park", True, seen=seen))) == 1
+    assert results[-1].reaction_count("like") == 1 and results[-1].mine == {"like"}
+    # The answer is what the page sends next time: one request again, off.
+    assert cost(lambda: results.append(cold().react(post.id, "like", "lee.park", False, seen=results[-1]))) == 1
+    assert results[-1].reaction_count("like") == 0 and results[-1].mine == frozenset()
+    writer.react(post.id, "thanks", "omar.haddad", True)
+    # Stale (another reaction since): refused with the post handed back, then one write.
+    assert cost(lambda: results.append(cold().react(post.id, "like", "lee.park", True, seen=results[-1]))) == 2
+    assert results[-1].counts == {"like": 1, "celebrate": 0, "thanks": 1, "insightful": 0}
+    # Forged: the version right, the counts and the space not. Nothing false is counted or answered.
+    forged = replace(Seen.of(writer.get(post.id), "jane.doe"), counts={"like": 40, "thanks": 9}, space="design")
+    assert cost(lambda: results.append(cold().react(post.id, "celebrate", "jane.doe", True, seen=forged))) == 2
+    assert results[-1].counts == {"like": 1, "celebrate": 1, "thanks": 1, "insightful": 0}
+    assert week(writer, "SPACE#platform")["reactions"] == 3 and "reactions" not in week(writer, "SPACE#design")
+    # Without it: one read first, as before.
+    assert cost(lambda: cold().react(post.id, "insightful", "jane.doe", True)) == 2
+    stored = writer.get(post.id)
+    assert {kind: stored.reaction_count(kind) for kind in stored.counts} == {
+        kind: len(stored.reactors(kind)) for kind in stored.counts
+    }
     stop()

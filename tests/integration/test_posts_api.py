@@ -138,8 +138,12 @@ def test_reactions_toggle_on_and_off_with_counts_and_mine(jane: Person, lee: Per
     url = f"/api/posts/{post['id']}/reactions"
     assert lee.post(f"{url}/like", {"state": "on"}).json()["reactions"]["like"] == {"count": 1, "mine": True}
     answer = omar.post(f"{url}/like", {"state": "on"}).json()
-    assert answer == {"post_id": post["id"], "reactions": answer["reactions"]}
+    assert answer == {"post_id": post["id"], "reactions": answer["reactions"], "seen": answer["seen"]}
     assert answer["reactions"]["like"] == {"count": 2, "mine": True}
+    # What the answer says comes back as the next toggle's `seen`: the same picture, newer.
+    back = omar.post(f"{url}/thanks", {"state": "on", "seen": answer["seen"]}).json()["reactions"]
+    assert back["like"] == {"count": 2, "mine": True} and back["thanks"] == {"count": 1, "mine": True}
+    assert omar.post(f"{url}/thanks", {"state": "off"}).json()["reactions"]["thanks"] == {"count": 0, "mine": False}
     again = omar.post(f"{url}/like", {"state": "on"}).json()["reactions"]["like"]
     assert again == {"count": 2, "mine": True}, "turning on twice counts once"
     assert lee.post(f"{url}/like", {"state": "off"}).json()["reactions"]["like"] == {"count": 1, "mine": False}

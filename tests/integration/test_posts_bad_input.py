@@ -101,3 +101,38 @@ def test_the_dev_server_answers_a_bad_content_length_with_400(hub: Stack, declar
         )
         answer = conn.recv(200)
     assert answer.startswith(b"HTTP/1.0 400"), answer
+
+
+SEEN_BAD = [
+    "not base64!",
+    "\ud800",
+    "x" * 5000,
+    "W10",  # base64 of [] : the right alphabet, not a token
+    "WzEsInBsYXRmb3JtIixudWxsLCJqYW5lLmRvZSIsMCwxLC0xLFswLDAsMCwwXSxbMCwwLDAsMF1d",  # a version of -1
+    12,
+]
+
+
+@pytest.mark.parametrize("seen", SEEN_BAD, ids=range(len(SEEN_BAD)))
+def test_a_seen_token_the_api_did_not_give_is_400_and_changes_nothing(jane: Person, lee: Person, seen: object) -> None:
+    post = jane.create("platform", "seen me")
+    reacted = lee.post(f"/api/posts/{post['id']}/reactions/like", {"state": "on", "seen": seen})
+    replied = lee.post(f"/api/posts/{post['id']}/replies", {"body": "Re", "seen": seen}, key=str(uuid.uuid4()))
+    for answer in (reacted, replied):
+        assert answer.status_code == 400, answer.text[:300]
+        if seen == "\ud800":  # refused as text before anything reads it as a token
+            assert answer.json()["error"] == "invalid-text"
+        else:
+            assert answer.json()["error"] == "invalid-input" and "`seen`" in answer.json()["message"]
+    after = lee.thread(post["id"])
+    assert after["post"]["reactions"]["like"] == {"count": 0, "mine": False} and after["replies"] == []
+
+
+def test_a_seen_token_of_another_post_still_gets_the_true_answer(jane: Person, lee: Person) -> None:
+    mine, other = jane.create("platform", "one"), jane.create("platform", "two")
+    assert lee.post(f"/api/posts/{other['id']}/reactions/like", {"state": "on"}).status_code == 200
+    answer = lee.post(f"/api/posts/{mine['id']}/reactions/like", {"state": "on", "seen": other["seen"]})
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.json()["reactions"]["like"] == {"count": 1, "mine": True}
+    again = lee.post(f"/api/posts/{mine['id']}/reactions/like", {"state": "off", "seen": answer.json()["seen"]})
+    assert again.json()["reactions"]["like"] == {"count": 0, "mine": False}

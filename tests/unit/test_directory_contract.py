@@ -33,6 +33,7 @@ MINIMAL = {
         "data-guild": {
             "name": "Data guild",
             "kind": "community",
+            "draft": False,
             "purpose": "Shares what we learn about data.",
             "outcome": "A question answered in a day.",
             "stewards": ["jo.bloggs"],
@@ -111,6 +112,41 @@ def test_a_snapshot_with_aliases_is_valid_and_each_alias_finds_its_person(tmp_pa
     person = directory.by_address("j.bloggs@EXAMPLE.org")
     assert person is not None and person.handle == "jo.bloggs"
     assert person.email_aliases == ("jo@old.example.com", "J.Bloggs@example.org")
+
+
+def test_a_draft_and_a_person_without_a_title_read_back_as_written(tmp_path: Path) -> None:
+    """What an import writes before the teams finish: no title, and a draft with no purpose yet."""
+    document = json.loads(json.dumps(MINIMAL))
+    document["people"]["jo.bloggs"]["title"] = None
+    document["spaces"]["newcomers"] = {
+        "name": "Newcomers",
+        "kind": "team",
+        "draft": True,
+        "purpose": None,
+        "outcome": None,
+        "stewards": [],
+        "members": ["jo.bloggs"],
+        "parent": None,
+        "url": "teams/newcomers/",
+    }
+    assert_valid(document)
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    directory = Directory(str(path))
+    assert_read_as_written(directory, document)
+    space = directory.space("newcomers")
+    assert space is not None
+    assert space.public() | {"url": None} == {
+        "slug": "newcomers",
+        "name": "Newcomers",
+        "kind": "team",
+        "draft": True,
+        "purpose": None,
+        "outcome": None,
+        "url": None,
+    }
+    person = directory.by_handle("jo.bloggs")
+    assert person is not None and person.public()["title"] is None
 
 
 def test_an_empty_organisation_is_a_valid_snapshot_the_directory_reads(tmp_path: Path) -> None:

@@ -136,14 +136,17 @@ def test_the_schema_refuses_what_the_build_never_writes(
 
 
 @pytest.mark.parametrize(
-    ("entry", "source", "names"),
+    ("entry", "source", "names", "optional"),
     [
-        ("person", "person", ["name", "email", "email_aliases", "title"]),
-        ("space", "space", ["name", "kind", "purpose", "outcome"]),
+        ("person", "person", ["name", "email", "email_aliases"], ["title"]),
+        ("space", "space", ["name", "kind", "draft"], ["purpose", "outcome"]),
     ],
 )
-def test_fields_copied_from_the_content_keep_the_contents_rules(entry: str, source: str, names: list[str]) -> None:
-    """A field the build copies as it is must be constrained as the content's own schema constrains it."""
+def test_fields_copied_from_the_content_keep_the_contents_rules(
+    entry: str, source: str, names: list[str], optional: list[str]
+) -> None:
+    """A field the build copies as it is must be constrained as the content's own schema constrains it;
+    one the content may leave out is null in the snapshot, and otherwise keeps the same rules."""
 
     def rules(definition: dict[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in definition.items() if key != "description"}
@@ -152,6 +155,8 @@ def test_fields_copied_from_the_content_keep_the_contents_rules(entry: str, sour
     original = schema(source)["properties"]
     for name in names:
         assert rules(copied[name]) == rules(original[name]), name
+    for name in optional:
+        assert rules(copied[name]) == {**rules(original[name]), "type": [original[name]["type"], "null"]}, name
     defs = schema("directory")["$defs"]
     assert defs["handle"]["pattern"] == schema("person")["properties"]["handle"]["pattern"]
     assert defs["slug"]["pattern"] == schema("space")["properties"]["parent"]["pattern"]

@@ -68,7 +68,7 @@ def content(tmp_path: Path) -> Path:
     (site / "teams").mkdir(parents=True)
     (site / "people").mkdir()
     for slug, name in (("platform", "Platform"), ("design", "Design")):
-        (site / "teams" / f"{slug}.md").write_text(f"---\nname: {name}\n---\n\nWhat {name} does.\n")
+        (site / "teams" / f"{slug}.md").write_text(f"---\nname: {name}\nkind: team\n---\n\nWhat {name} does.\n")
     (site / "people" / "jdoe.yml").write_text(JDOE, encoding="utf-8")
     (site / "people" / "sam.lee.yml").write_text(SAM_LEE, encoding="utf-8")
     return site
@@ -258,10 +258,6 @@ LAST_ROW = "Kim Park,kim.park@example.com,Designer,Design,ola.berg@example.com,\
             "Jane Again,JANE.DOE@example.com,Engineer,Platform,,",
             'duplicate email "JANE.DOE@example.com" (first on line 2)',
         ),
-        (
-            "Self Boss,self@example.com,Boss,Platform,Self@example.com,",
-            'manager email "Self@example.com" is the person\'s own email',
-        ),
         ("Short Row,short@example.com,Engineer", "has 3 fields, the header has 6"),
     ],
 )
@@ -287,7 +283,10 @@ def test_hr_missing_columns_stop_at_line_1(capsys: pytest.CaptureFixture[str], c
 
     outcome = run_hr(capsys, export, content)
 
-    assert outcome.problems == [f'{export}:1: missing columns "title", "location"']
+    assert outcome.problems == [
+        f'{export}:1: missing columns "title", "location" '
+        '(the header, split at each comma, has "name", "email", "department", "manager email")'
+    ]
     assert outcome.code == 1
     assert outcome.summary == "hr_csv: 0 unchanged, 0 updated, 0 added, 0 removed, 1 problem"
     assert snapshot(content) == before
@@ -314,9 +313,10 @@ def test_hr_unknown_department_leaves_new_people_without_a_team_and_keeps_an_exi
 
     outcome = run_hr(capsys, export, content)
 
+    hint = "(--create-teams adds it as a draft)"
     assert outcome.problems == [
-        f'{export}:2: unknown department "Growth & Sales": no teams/growth-sales.md',
-        f'{export}:3: unknown department "Marketing": no teams/marketing.md',
+        f'{export}:2: unknown department "Growth & Sales": no teams/growth-sales.md {hint}; kept team "design"',
+        f'{export}:3: unknown department "Marketing": no teams/marketing.md {hint}; left without a team',
     ]
     assert outcome.code == 1
     assert "team: design\n" in person(content, "jdoe")
@@ -334,19 +334,19 @@ def test_hr_team_map_puts_a_department_in_a_named_team(
     assert "team: platform\n" in person(content, "kim.park")
 
 
-def test_hr_unknown_manager_is_reported_and_left_unset(
+def test_hr_unknown_manager_of_a_new_person_is_reported_and_left_unset(
     capsys: pytest.CaptureFixture[str], content: Path, tmp_path: Path
 ) -> None:
-    export = export_file(tmp_path, "Jane Doe,jane.doe@example.com,Engineer,Platform,nobody@example.com,\n")
+    export = export_file(tmp_path, "Kim Park,kim.park@example.com,Engineer,Platform,nobody@example.com,\n")
 
     outcome = run_hr(capsys, export, content)
 
     assert outcome.problems == [
-        f'{export}:2: unknown manager email "nobody@example.com": not in the export or the people folder'
+        f'{export}:2: unknown manager email "nobody@example.com": not in the export or the people folder; '
+        "left without a manager"
     ]
     assert outcome.code == 1
-    assert "manager:" not in person(content, "jdoe")
-    assert "github: janedoe\n" in person(content, "jdoe")
+    assert "manager:" not in person(content, "kim.park")
 
 
 def test_hr_manager_may_be_later_in_the_export_or_only_in_the_people_folder(
@@ -373,10 +373,13 @@ def test_hr_remove_missing_does_not_keep_managers_who_are_being_removed(
 
     outcome = run_hr(capsys, export, content, "--remove-missing")
 
+    # Keeping `manager: sam.lee` would point at the file this run deletes.
     assert outcome.problems == [
-        f'{export}:2: unknown manager email "sam.lee@example.com": not in the export or the people folder'
+        f'{export}:2: manager email "sam.lee@example.com" is people/sam.lee.yml, which --remove-missing deletes; '
+        "left without a manager"
     ]
     assert "manager:" not in person(content, "jdoe")
+    assert not (content / "people" / "sam.lee.yml").exists()
 
 
 def test_hr_lists_people_missing_from_the_export_and_removes_them_on_request(
@@ -432,7 +435,14 @@ def test_hr_dry_run_writes_nothing_and_reports_the_same(
         "people/sam.lee.yml: would be removed",
     ]
     real = run_hr(capsys, export, content, "--remove-missing")
-    assert dry.problems == real.problems == [f'{export}:3: unknown department "Marketing": no teams/marketing.md']
+    assert (
+        dry.problems
+        == real.problems
+        == [
+            f'{export}:3: unknown department "Marketing": no teams/marketing.md (--create-teams adds it as a draft); '
+            "left without a team"
+        ]
+    )
     assert dry.code == real.code == 1
     assert dry.summary == real.summary + " (dry run: nothing written)"
     assert snapshot(content) != before
@@ -510,7 +520,8 @@ def test_backstage_users_and_groups_become_people_with_teams_and_github(
         "name: Jane D.", "name: Jane Doe"
     ).replace("email: Jane.Doe@example.com", "email: JANE.DOE@example.com")
     assert outcome.code == 0
-    assert outcome.summary == "backstage: 0 unchanged, 1 updated, 2 added, 0 removed, 0 problems"
+    # The two groups' pages too: platform's is updated (now a draft), all-staff's added.
+    assert outcome.summary == "backstage: 0 unchanged, 2 updated, 3 added, 0 removed, 0 problems"
 
 
 def test_backstage_rerun_changes_nothing(capsys: pytest.CaptureFixture[str], content: Path, catalog: Path) -> None:
@@ -520,7 +531,7 @@ def test_backstage_rerun_changes_nothing(capsys: pytest.CaptureFixture[str], con
     outcome = run_backstage(capsys, content, catalog)
 
     assert snapshot(content) == before
-    assert outcome.summary == "backstage: 3 unchanged, 0 updated, 0 added, 0 removed, 0 problems"
+    assert outcome.summary == "backstage: 5 unchanged, 0 updated, 0 added, 0 removed, 0 problems"
 
 
 GOOD_USER = """\
@@ -558,9 +569,9 @@ spec:
             'user "lou": spec.memberOf must be a list of group references',
         ),
         (
-            "metadata:\n  name: lou\nspec:\n  profile:\n    displayName: Lou\n    email: lou@example.com\n",
-            "apiVersion: backstage.io/v1alpha1",
-            'user "lou" has no title',
+            "metadata:\n  name: lou\nspec:\n  profile:\n    displayName: Lou\n",
+            "  profile:",
+            'user "lou" has no spec.profile.email, which Commons knows people by',
         ),
         (
             "metadata:\n  name: lou\n  annotations: [oops]\nspec:\n  profile:\n    displayName: Lou\n"

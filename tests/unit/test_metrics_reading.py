@@ -26,9 +26,12 @@ LEE = Actor("lee.park", "Lee Park", frozenset())
 @pytest.fixture()
 def directory(tmp_path: Path) -> Directory:
     people = {h: {"name": h, "email": f"{h}@example.com"} for h in ("jane.doe", "lee.park")}
+    said = {"purpose": "Says why it exists.", "outcome": "Something achieved."}
     spaces = {
-        "platform": {"name": "Platform", "stewards": ["jane.doe"], "members": []},
-        "design": {"name": "Design", "stewards": ["lee.park"], "members": []},
+        "platform": {"name": "Platform", "stewards": ["jane.doe"], "members": [], **said},
+        "design": {"name": "Design", "stewards": ["lee.park"], "members": [], **said},
+        # A draft its team has not finished: no outcome to mark yet.
+        "newcomers": {"name": "Newcomers", "draft": True, "purpose": None, "outcome": None, "stewards": []},
     }
     path = tmp_path / "directory.json"
     path.write_text(json.dumps({"people": people, "spaces": spaces}))
@@ -89,7 +92,7 @@ def test_health_lists_quiet_spaces_unanswered_posts_and_outcomes_never_marked(di
     )
     _, spaces = store.all_outcome_counts()
     health = reading.health(store.metrics(), directory, {s: c.total for s, c in spaces.items()}, NOW)
-    assert [s["slug"] for s in health["quiet"]] == ["design"]
+    assert [s["slug"] for s in health["quiet"]] == ["design", "newcomers"]
     assert health["unanswered"] == [
         {
             "slug": "platform",
@@ -100,10 +103,11 @@ def test_health_lists_quiet_spaces_unanswered_posts_and_outcomes_never_marked(di
             ],
         }
     ]
+    # The draft has no outcome yet, so it has none to mark.
     assert [s["slug"] for s in health["never_marked"]] == ["design", "platform"]
     # Quiet means no post in four weeks: a month on, platform is quiet too.
     later = reading.health(store.metrics(), directory, {}, NOW + 29 * DAY)
-    assert [s["slug"] for s in later["quiet"]] == ["design", "platform"]
+    assert [s["slug"] for s in later["quiet"]] == ["design", "newcomers", "platform"]
 
 
 def test_an_unknown_space_is_refused(directory: Directory) -> None:

@@ -65,3 +65,16 @@ def test_readme_import_commands_run(tmp_path: Path) -> None:
         assert "1 added" in result.stderr and "dry run: nothing written" in result.stderr
     # Dry runs write nothing.
     assert sorted(p.name for p in (site / "people").iterdir()) == before
+
+
+def test_readme_strict_drafts_example_is_what_validate_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"where it says `draft: true`:\n\n```text\n(.*?)\n```", text, re.S)
+    assert shown is not None
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site, ignore=shutil.ignore_patterns("overrides"))
+    (site / "teams" / "data-platform.md").write_text(dict(examples())["teams/data-platform.md"], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    org = load_org(site)
+    assert check(org) == []
+    assert [str(problem) for problem in check(org, strict_drafts=True)] == shown.group(1).splitlines()

@@ -12,7 +12,7 @@ SCHEMAS: dict[str, Any] = {
             "handle": {"type": ["string", "null"], "description": "null: signed in, not in the directory yet"},
             "name": spec.TEXT,
             "email": spec.TEXT,
-            "title": spec.TEXT,
+            "title": {"type": ["string", "null"], "description": "null: the person's file has no title"},
             "team": {"type": ["string", "null"]},
             "url": spec.TEXT,
             "in_directory": spec.BOOL,

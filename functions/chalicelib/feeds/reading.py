@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from chalicelib.directory import Directory, Person
+from chalicelib.directory import Directory, Person, Space
 from chalicelib.feeds import atom
 from chalicelib.feeds.links import FeedNotFoundError
 from chalicelib.posts.actors import Actor
@@ -60,8 +60,13 @@ class FeedReader:
             raise FeedNotFoundError(f"feed of no space {slug[:80]!r}")
         posts = self.newest(person, "space", slug)
         return self._document(
-            posts, f"space:{slug}", f"{space.name} · Commons", space.purpose, space.url, self_link, False
+            posts, f"space:{slug}", f"{space.name} · Commons", self._about(space), space.url, self_link, False
         )
+
+    @staticmethod
+    def _about(space: Space) -> str:
+        """The feed's subtitle: the space's purpose, or what a draft without one is."""
+        return space.purpose or f"The posts of {space.name}, a space its team has not finished yet."
 
     def newest(self, person: Person, kind: FeedKind, key: str) -> list[Post]:
         viewer = Actor(person.handle, person.name, self.directory.stewarded_by(person.handle))

@@ -18,6 +18,7 @@ STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"
     "table{border-collapse:collapse;margin:1rem 0}th,td{padding:.2rem .6rem;border-bottom:1px solid #ddd}"
     "td{text-align:right}th[scope=row],td.text{text-align:left}nav a{margin-right:1rem}caption{text-align:left}"
+    ".scroll{overflow-x:auto}.scroll:focus-visible{outline:2px solid #3f51b5;outline-offset:2px}"
 )
 SKELETON = Skeleton(STYLE, (("/", "Hub"), ("/impact/", "Impact"), ("/api/html/feed", "All posts")))
 LABELS = {
@@ -44,7 +45,7 @@ def _weeks_table(rows: list[dict[str, Any]]) -> str:
         for r in reversed(rows)  # newest first, to read
     )
     caption = "<caption>The organisation, per ISO week</caption>"
-    return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return _scrolling("Weeks", f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _spaces_table(spaces: list[dict[str, Any]], quarter: str) -> str:
@@ -67,7 +68,14 @@ def _spaces_table(spaces: list[dict[str, Any]], quarter: str) -> str:
             f"<td>{escape(str(median)) if median is not None else '–'}</td></tr>"
         )
     caption = f"Spaces in {escape(quarter)}"
-    return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    table = f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return _scrolling("Spaces", table)
+
+
+def _scrolling(name: str, table: str) -> str:
+    """A wide table scrolls in its own box, which the keyboard can reach, so that the page itself
+    reflows at 320 px and never scrolls sideways."""
+    return f'<div class="scroll" role="region" aria-label="{escape(name)}" tabindex="0">{table}</div>'
 
 
 def impact_page(incoming: Incoming, services: Services) -> Outgoing:

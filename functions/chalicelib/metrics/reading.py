@@ -144,5 +144,15 @@ def health(store: MetricsStore, directory: Directory, outcome_totals: Mapping[st
                     ],
                 }
             )
-    never = [{"slug": s, "name": n} for s, n in sorted(names.items()) if outcome_totals.get(s, 0) <= 0]
+    # A draft with no outcome yet has nothing to mark; the hub's health page lists it as a draft.
+    never = [
+        {"slug": s, "name": n}
+        for s, n in sorted(names.items())
+        if outcome_totals.get(s, 0) <= 0 and not _outcome_unwritten(directory, s)
+    ]
     return {"quiet": quiet, "unanswered": unanswered, "never_marked": never}
+
+
+def _outcome_unwritten(directory: Directory, slug: str) -> bool:
+    space = directory.space(slug)
+    return space is not None and space.outcome_unwritten

@@ -23,7 +23,9 @@ Every item is bounded: counters are fixed in number, a sketch by its registers (
 in a quarter before DynamoDB's 400 KB item limit).
 
 A post's creation time is read from its id (a ULID), so a reply knows its parent's week without
-reading the parent.
+reading the parent. Where each counter and each person counts is said once, by `counted_in` and
+`sketched_in`: the writes' tallies use them, and so does `past_weeks`, which turns weeks given as
+totals (`PastWeek`) into the same items, for seeding storage with history (benchmarks and tests).
 
 Working days are Monday to Friday, in UTC: "within one working day" means at most 24 hours of
 Monday-to-Friday time between the post and its first answer. A post written on a Saturday starts
@@ -45,12 +47,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 ORG = "ORG"
 COUNTERS = ("posts", "replies", "reactions", "outcomes", "answered", "answered_within_a_day")
+QUARTER_COUNTERS = frozenset({"posts", "outcomes", "answered", "answered_within_a_day"})  # and delay_<i>
 # Upper bounds (hours, wall-clock) of the answer-delay buckets; the last bucket has no upper bound.
 DELAY_BUCKETS_HOURS = (1, 2, 4, 8, 16, 24, 48, 72, 120, 168, 336)
 DELAY_PREFIX = "delay_"
@@ -244,18 +248,20 @@ def person_element(handle: str) -> tuple[int, bytes]:
 
 
 def estimate(elements: Iterable[bytes]) -> int:
-    """Distinct people from a sketch's elements (HyperLogLog, with the small-range correction)."""
-    registers = [0] * REGISTERS
+    """Distinct people from a sketch's elements (HyperLogLog, with the small-range correction).
+    Only the registers set are kept: an empty one adds 2^0 = 1 to the sum, and a space's sketch
+    sets few of 1,024, so the spaces table's thousands of sketches cost a third as much."""
+    registers: dict[int, int] = {}
     for element in elements:
         value = int.from_bytes(element, "big")
         register, rank = value >> 6, value & 63
-        if register < REGISTERS and rank > registers[register]:
+        if register < REGISTERS and rank > registers.get(register, 0):
             registers[register] = rank
-    empty = registers.count(0)
-    if empty == REGISTERS:
+    if not registers:
         return 0
+    empty = REGISTERS - len(registers)
     alpha = 0.7213 / (1 + 1.079 / REGISTERS)
-    raw = alpha * REGISTERS * REGISTERS / sum(2.0**-r for r in registers)
+    raw = alpha * REGISTERS * REGISTERS / (empty + sum(2.0**-r for r in registers.values()))
     if raw <= 2.5 * REGISTERS and empty:
         return round(REGISTERS * math.log(REGISTERS / empty))
     return round(raw)
@@ -275,19 +281,42 @@ def week_quarter(week: str) -> str:
     return f"{thursday.year}-Q{(thursday.month - 1) // 3 + 1}"
 
 
-def _weeks(space: str, week: str) -> tuple[Item, Item]:
-    return (week_item(space_scope(space), week), week_item(ORG, week))
+def in_quarter(counter: str) -> bool:
+    """Whether a space's quarter item keeps `counter` too (the spaces table shows it); replies and
+    reactions are counted by the week only."""
+    return counter in QUARTER_COUNTERS or counter.startswith(DELAY_PREFIX)
+
+
+def counted_in(space: str | None, week: str, quarter_: str, counter: str) -> list[Item]:
+    """Every item where `counter` of something done in `space` counts: the space's week and the
+    organisation's, and the space's quarter when it keeps that counter; with no space, the
+    organisation's week alone. The one place that says where a count goes."""
+    if space is None:
+        return [week_item(ORG, week)]
+    items = [week_item(space_scope(space), week), week_item(ORG, week)]
+    return [*items, quarter_item(space, quarter_)] if in_quarter(counter) else items
+
+
+def sketched_in(space: str | None, week: str, quarter_: str, shard: int) -> list[Item]:
+    """Every sketch a person active in `space` joins: that shard of the week's (the space's and the
+    organisation's) and the space's quarter's; with no space, the organisation's week alone."""
+    if space is None:
+        return [people_item(ORG, week, shard)]
+    return [
+        people_item(space_scope(space), week, shard),
+        people_item(ORG, week, shard),
+        quarter_part(space, quarter_, PEOPLE),
+    ]
 
 
 def active(space: str, handle: str, now: float) -> Tally:
     """`handle` did something in `space` at `now`: in the week's sketches (the space's and the
     organisation's) and the quarter's (the space's)."""
     shard, element = person_element(handle)
-    week = iso_week(now)
     tally = Tally()
-    for scope in (space_scope(space), ORG):
-        tally.member(people_item(scope, week, shard), PEOPLE, element, 1)
-    return tally.member(quarter_part(space, quarter(now), PEOPLE), PEOPLE, element, 1)
+    for item in sketched_in(space, iso_week(now), quarter(now), shard):
+        tally.member(item, PEOPLE, element, 1)
+    return tally
 
 
 @dataclass(frozen=True)
@@ -309,18 +338,18 @@ def presence(post: Presence) -> Tally:
     if not post.open:
         return tally
     written = created(post.id)
-    tally.add(_weeks(post.space, iso_week(written)), "posts" if post.top_level else "replies", 1)
+    week, quarter_ = iso_week(written), quarter(written)
+    counter = "posts" if post.top_level else "replies"
+    tally.add(counted_in(post.space, week, quarter_, counter), counter, 1)
     if not post.top_level:
         return tally
-    in_quarter = quarter_item(post.space, quarter(written))
-    tally.add([in_quarter], "posts", 1)
     if post.outcome_week is not None:
-        tally.add(_weeks(post.space, post.outcome_week), "outcomes", 1)
-        tally.add([quarter_item(post.space, week_quarter(post.outcome_week))], "outcomes", 1)
+        marked_in = week_quarter(post.outcome_week)
+        tally.add(counted_in(post.space, post.outcome_week, marked_in, "outcomes"), "outcomes", 1)
     if post.first_answer_at is not None:
         tally.merge(answered(post.id, post.space, parse_iso(post.first_answer_at)))
     else:
-        tally.member(quarter_part(post.space, quarter(written), UNANSWERED), UNANSWERED, post.id, 1)
+        tally.member(quarter_part(post.space, quarter_, UNANSWERED), UNANSWERED, post.id, 1)
     return tally
 
 
@@ -336,11 +365,14 @@ def change(before: Presence | None, after: Presence | None) -> Tally:
 def answered(post_id: str, space: str, at: float) -> Tally:
     """The post got its first answer at `at`: counted in the week and quarter the post was written."""
     written = created(post_id)
-    items = [*_weeks(space, iso_week(written)), quarter_item(space, quarter(written))]
-    tally = Tally().add(items, "answered", 1)
+    week, quarter_ = iso_week(written), quarter(written)
+    counters = ["answered", delay_counter(delay_bucket(at - written))]
     if within_a_working_day(written, at):
-        tally.add(items, "answered_within_a_day", 1)
-    return tally.add(items, delay_counter(delay_bucket(at - written)), 1)
+        counters.append("answered_within_a_day")
+    tally = Tally()
+    for counter in counters:
+        tally.add(counted_in(space, week, quarter_, counter), counter, 1)
+    return tally
 
 
 def is_answer(parent_author: str, parent_answered: bool, replier: str) -> bool:
@@ -367,7 +399,7 @@ def replied(parent_id: str, space: str, *, answer: bool, now: float) -> Tally:
 
 def reacted(space: str, handle: str, on: bool, now: float) -> Tally:
     """A reaction added (or taken away) now."""
-    tally = Tally().add(_weeks(space, iso_week(now)), "reactions", 1 if on else -1)
+    tally = Tally().add(counted_in(space, iso_week(now), quarter(now), "reactions"), "reactions", 1 if on else -1)
     return tally.merge(active(space, handle, now))
 
 
@@ -385,3 +417,112 @@ def marked(space: str, handle: str, now: float) -> Tally:
 
 def iso_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- past weeks, as totals ---
+
+_WEEK = re.compile(r"\d{4}-W\d{2}")
+DELAY_COUNTERS = tuple(delay_counter(bucket) for bucket in range(len(DELAY_BUCKETS_HOURS) + 1))
+
+
+class PastWeekError(ValueError):
+    """A past week whose totals no sequence of writes could have left."""
+
+
+@dataclass(frozen=True)
+class PastWeek:
+    """A week of activity in one space (or, with `space` None, in the organisation outside any
+    space) given as totals: `counts` by counter name (`COUNTERS` and `DELAY_COUNTERS`, zeros may be
+    left out) and the handles of the people active that week. Storage is seeded with these for
+    history no write made (benchmarks and tests), through `MetricsStore.seed`. Checked when made:
+    the totals must be ones that writes could have left."""
+
+    space: str | None
+    week: str
+    counts: Mapping[str, int] = field(default_factory=dict)
+    people: Collection[str] = ()
+
+    def __post_init__(self) -> None:
+        problems = _past_week_problems(self)
+        if problems:
+            where = f"space {self.space!r}" if self.space is not None else "the organisation"
+            raise PastWeekError(f"{where}, week {self.week!r}: {'; '.join(problems)}")
+
+
+def _past_week_problems(seed: PastWeek) -> list[str]:
+    problems = []
+    if seed.space is not None and (not isinstance(seed.space, str) or not seed.space or "#" in seed.space):
+        problems.append("a space is a non-empty slug without '#'")
+    if not (isinstance(seed.week, str) and _WEEK.fullmatch(seed.week) and _real_week(seed.week)):
+        problems.append("the week is an ISO week such as 2026-W49")
+    known = set(COUNTERS) | set(DELAY_COUNTERS)
+    for name, value in seed.counts.items():
+        if name not in known:
+            problems.append(
+                f"no counter {name!r} (counters: {', '.join(COUNTERS)}, {DELAY_PREFIX}0..{len(DELAY_COUNTERS) - 1})"
+            )
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(f"{name} is {value!r}, not a whole number from 0")
+    if problems:
+        return problems
+    count = seed.counts.get
+    if count("answered", 0) > count("posts", 0):
+        problems.append("answered is more than posts")
+    if count("answered_within_a_day", 0) > count("answered", 0):
+        problems.append("answered_within_a_day is more than answered")
+    delays = sum(count(name, 0) for name in DELAY_COUNTERS)
+    if delays != count("answered", 0):
+        problems.append(f"the {DELAY_PREFIX}<i> buckets hold {delays} answers, not answered's {count('answered', 0)}")
+    if isinstance(seed.people, str) or not all(isinstance(handle, str) and handle for handle in seed.people):
+        problems.append("people is a collection of handles")
+    return problems
+
+
+def _real_week(week: str) -> bool:
+    try:
+        week_monday(week)
+    except ValueError:
+        return False
+    return True
+
+
+def delay_counts(hours: Iterable[float]) -> dict[str, int]:
+    """The `delay_<i>` counters of answers that took these many hours, as answers count them."""
+    found: dict[str, int] = {}
+    for delay in hours:
+        name = delay_counter(delay_bucket(delay * 3600))
+        found[name] = found.get(name, 0) + 1
+    return found
+
+
+def past_weeks(seeds: Iterable[PastWeek]) -> Tally:
+    """What the writes of these weeks would have left, item by item, for a store to write whole:
+    each counter where writes count it (`counted_in`), each person in the sketches an active person
+    joins (`sketched_in`), and a space's last post stamped at the start of its latest week with
+    posts (a total knows no more than the week). A week's quarter is its Thursday's
+    (`week_quarter`). No post ids: the health page's unanswered list stays empty."""
+    tally = Tally()
+    elements: dict[str, tuple[int, bytes]] = {}  # a handle is hashed once, however many weeks it is in
+    for seed in seeds:
+        quarter_ = week_quarter(seed.week)
+        for counter, step in seed.counts.items():
+            if step:
+                tally.add(counted_in(seed.space, seed.week, quarter_, counter), counter, step)
+        found: set[tuple[int, bytes]] = set()
+        for handle in seed.people:
+            known = elements.get(handle)
+            if known is None:
+                known = elements[handle] = person_element(handle)
+            found.add(known)
+        for shard, element in found:
+            for item in sketched_in(seed.space, seed.week, quarter_, shard):
+                tally.member(item, PEOPLE, element, 1)
+        if seed.space is not None and seed.counts.get("posts"):
+            item, stamp = quarter_item(seed.space, quarter_), iso_time(_epoch(week_monday(seed.week)))
+            if stamp > tally.stamps.get(item, {}).get(LAST_POST, ""):
+                tally.stamp(item, LAST_POST, stamp)
+    return tally
+
+
+def _epoch(day: date) -> float:
+    return datetime.combine(day, datetime.min.time(), UTC).timestamp()

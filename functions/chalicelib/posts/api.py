@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from chalicelib.posts import authoring, editing, moderation, outcomes, reactions, reading, shapes
+from chalicelib.posts import authoring, editing, moderation, outcomes, reactions, reading, seen, shapes
 from chalicelib.posts.actors import Actor
 from chalicelib.posts.persistence.base import Post
 from chalicelib.runtime import Services
@@ -13,11 +13,11 @@ from chalicelib.web import forms
 from chalicelib.web.http import Incoming, Outgoing, json_body
 
 BODY = frozenset({"body"})
-REPLY = frozenset({"body", "space"})
+REPLY = frozenset({"body", "space", "seen"})
 EDIT = frozenset({"body", "version"})
 NOTHING: frozenset[str] = frozenset()
 HIDE = frozenset({"reason"})
-STATE = frozenset({"state"})
+STATE = frozenset({"state", "seen"})
 OUTCOME = frozenset({"state", "space"})
 
 
@@ -122,7 +122,10 @@ def create_reply(incoming: Incoming, services: Services) -> Outgoing:
     actor, submission = _writer(incoming, services, REPLY)
     parent = incoming.path_params["id"]
     body, key, hint = submission.fields.get("body"), submission.idempotency_key, submission.text("space")
-    created = services.posts.create_reply(actor, parent, body, key, space_hint=hint, clock=services.clock)
+    parent_seen = seen.parse(submission.fields.get("seen"), parent)
+    created = services.posts.create_reply(
+        actor, parent, body, key, space_hint=hint, parent_seen=parent_seen, clock=services.clock
+    )
     return _created(submission, created, actor, services, back=thread_page_path(parent))
 
 
@@ -179,8 +182,9 @@ def toggle_reaction(incoming: Incoming, services: Services) -> Outgoing:
     post_id, kind = incoming.path_params["id"], incoming.path_params["kind"]
     reactions.check_kind(kind)
     on = outcomes.parse_state(submission.fields.get("state"))
-    item = reactions.toggle(services.posts.store, actor, post_id, kind, on)
-    document = {"post_id": item.id, "reactions": shapes.reactions(item, actor)}
+    seen_then = seen.parse(submission.fields.get("seen"), post_id)
+    item = reactions.toggle(services.posts.store, actor, post_id, kind, on, seen_then)
+    document = {"post_id": item.id, "reactions": shapes.reactions(item), "seen": seen.token(item)}
     return forms.done(submission, document, back=thread_page_path(item.thread), anchor=f"post-{item.id}")
 
 

@@ -34,6 +34,7 @@ from chalicelib.posts.persistence.base import (
     Post,
     PostsStore,
     RateCount,
+    Seen,
     WriteConflictError,
 )
 from chalicelib.posts.rendering import MAX_LENGTH, render
@@ -129,18 +130,21 @@ def create_reply(
     *,
     rate_limit: int,
     space_hint: str | None = None,
+    parent_seen: Seen | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Created:
-    """A reply to a top-level post. `space_hint` is the parent's space as the client saw it: the
-    store checks it, which saves reading the parent first."""
+    """A reply to a top-level post. `space_hint` is the parent's space as the client saw it, and
+    `parent_seen` the parent as it saw it: the store checks both, which saves reading the parent
+    first and, where this container does not know the parent, guessing its answer wrong."""
     author = actor.writer()
     check_post_id(parent_id)
     source = clean_body(body)
     key = check_idempotency_key(key)
-    space = space_hint if space_hint and directory.space(space_hint) is not None else None
+    hint = space_hint or (parent_seen.space if parent_seen is not None else None)
+    space = hint if hint and directory.space(hint) is not None else None
     if space is None:
         space = _open_parent(store.get(parent_id)).space
-    draft = _Draft(author, space, parent_id, source, key, _fingerprint("reply", parent_id, source))
+    draft = _Draft(author, space, parent_id, source, key, _fingerprint("reply", parent_id, source), parent_seen)
     return _create(store, directory, draft, rate_limit, clock)
 
 
@@ -152,6 +156,7 @@ class _Draft:
     source: str
     key: str
     fingerprint: str
+    parent_seen: Seen | None = None
 
 
 def _create(
@@ -176,7 +181,9 @@ def _create(
         minute, rate_expiry = ratelimit.minute_bucket(now)
         record = IdempotencyRecord(draft.author, draft.key, draft.fingerprint, post_id, now + IDEMPOTENCY_TTL_SECONDS)
         try:
-            store.create(post, record, RateCount(draft.author, minute, rate_limit, rate_expiry))
+            store.create(
+                post, record, RateCount(draft.author, minute, rate_limit, rate_expiry), parent_seen=draft.parent_seen
+            )
             return Created(post, replayed=False)
         except IdempotencyKeyTakenError:
             first = _replayed(store, draft)
@@ -186,6 +193,7 @@ def _create(
             assert draft.parent is not None
             # Say why, or learn the parent's real space and go again.
             draft.space = _open_parent(store.get(draft.parent)).space
+            draft.parent_seen = None
         except WriteConflictError:
             pass
     raise StorageUnavailableError(f"create in {draft.space} (parent {draft.parent}) kept conflicting")

@@ -12,6 +12,12 @@ _STATE = {"type": "string", "enum": ["on", "off"]}
 _KINDS = ("like", "celebrate", "thanks", "insightful")
 _PAGE_NEXT = {"type": ["string", "null"], "description": "the cursor of the next page; null on the last"}
 _POSTS = {"type": "array", "items": spec.ref("Post")}
+_SEEN = {
+    "type": "string",
+    "maxLength": 512,
+    "description": "the post as you saw it: send it back, as it came, with a reaction on the post or a reply to it, "
+    "and the server need not read the post first; a stale one costs a moment, never a wrong answer",
+}
 
 SCHEMAS: dict[str, Any] = {
     "Person": spec.obj({"handle": spec.TEXT, "name": spec.TEXT, "url": spec.TEXT}),
@@ -20,8 +26,9 @@ SCHEMAS: dict[str, Any] = {
             "slug": spec.TEXT,
             "name": spec.TEXT,
             "kind": {"type": "string", "enum": ["team", "community"]},
-            "purpose": spec.TEXT,
-            "outcome": spec.TEXT,
+            "draft": {"type": "boolean", "description": "true while its team has not finished it"},
+            "purpose": {"type": ["string", "null"], "description": "null: a draft with none yet"},
+            "outcome": {"type": ["string", "null"], "description": "null: a draft with none yet"},
             "url": spec.TEXT,
             "can_post": spec.BOOL,
             "is_steward": spec.BOOL,
@@ -51,6 +58,7 @@ SCHEMAS: dict[str, Any] = {
             "can": spec.obj(
                 {name: spec.BOOL for name in ("edit", "delete", "hide", "restore", "mark_outcome", "reply")}
             ),
+            "seen": _SEEN,
         }
     ),
     "Counts": spec.obj({"total": spec.INT, "weeks": {"type": "object", "additionalProperties": spec.INT}}),
@@ -132,7 +140,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/posts/{id}/replies": {
         "post": spec.write(
             "Reply to a post (one level deep)",
-            {"body": _BODY, "space": _SPACE_HINT},
+            {"body": _BODY, "space": _SPACE_HINT, "seen": {**_SEEN, "description": "the parent post's `seen`"}},
             ["body"],
             _POST_ANSWER,
             created=True,
@@ -167,9 +175,9 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/posts/{id}/reactions/{kind}": {
         "post": spec.write(
             "Turn your reaction on or off",
-            {"state": _STATE},
+            {"state": _STATE, "seen": _SEEN},
             ["state"],
-            spec.obj({"post_id": spec.TEXT, "reactions": spec.ref("Reactions")}),
+            spec.obj({"post_id": spec.TEXT, "reactions": spec.ref("Reactions"), "seen": _SEEN}),
             parameters=[spec.path("id"), spec.path("kind", "like, celebrate, thanks or insightful")],
         )
     },

@@ -2,7 +2,8 @@
 
 A mark is one write to the store: the post's `outcome`, the space's counts and the org-wide counts
 (each a total and one per ISO week), together, so the counts always equal the marks. Who may
-mark: the stewards of the post's space and the post's author. The space must be known to address its counter:
+mark: the stewards of the post's space and the post's author, once the space has an outcome (a
+draft may have none yet). The space must be known to address its counter:
 the client sends it (`space_hint`) and the write checks it; without it we read the post first.
 An unmark takes one off the week the mark was counted in, which the condition checks too.
 """
@@ -17,6 +18,7 @@ from typing import Any
 from chalicelib.directory import Directory
 from chalicelib.errors import (
     InvalidInputError,
+    NoOutcomeYetError,
     OutcomeNotAllowedError,
     PostClosedError,
     StorageUnavailableError,
@@ -66,6 +68,8 @@ def mark(
     # Unmarking takes one off the week of the mark: this week unless the post says otherwise.
     week = known.outcome.week if known is not None and known.outcome is not None else iso_week(now)
     for _ in range(ATTEMPTS):
+        if on and (found := directory.space(space)) is not None and found.outcome_unwritten:
+            raise NoOutcomeYetError(f"{space} is a draft with no outcome")
         if known is not None:
             _check_markable(known, actor)
             if (known.outcome is not None) == on:

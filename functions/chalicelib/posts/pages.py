@@ -26,8 +26,8 @@ LABELS["insightful"] = "\U0001f4a1 Insightful"
 STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"
     "article{border-top:1px solid #ddd;padding:.8rem 0}article article{margin-left:1.5rem}"
-    "form{display:inline-block;margin:.2rem .3rem .2rem 0}form.block{display:block}"
-    "textarea{width:100%;min-height:5rem;font:inherit}input[type=text]{font:inherit;width:20rem;max-width:100%}"
+    "form{display:inline-block;max-width:100%;margin:.2rem .3rem .2rem 0}form.block{display:block}"
+    "textarea{width:100%;min-height:5rem;font:inherit}input[type=text]{font:inherit;width:20rem;max-width:100%;box-sizing:border-box}"
     "button{font:inherit;padding:.2rem .6rem;cursor:pointer}button[aria-pressed=true]{font-weight:bold}"
     ".meta{color:#555;font-size:.9rem}.note{background:#fff4e5;padding:.3rem .6rem}"
     "nav a{margin-right:1rem}pre{overflow:auto;background:#f5f5f5;padding:.5rem}"
@@ -108,7 +108,7 @@ def _post(item: Post, viewer: Actor, services: Services, here: str, *, full: boo
                     f"{base}/reactions/{kind}",
                     here,
                     f"{LABELS[kind]} {state['count']}",
-                    fields={"state": "off" if state["mine"] else "on"},
+                    fields={"state": "off" if state["mine"] else "on", "seen": shaped["seen"]},
                     pressed=bool(state["mine"]),
                 )
             )
@@ -154,13 +154,17 @@ def _post(item: Post, viewer: Actor, services: Services, here: str, *, full: boo
                 f"{base}/replies",
                 here,
                 "Reply",
-                fields={"space": item.space},
+                fields={"space": item.space, "seen": shaped["seen"]},
                 extra=_textarea("Reply"),
                 create=True,
                 block=True,
             )
         )
-    return f'<article id="post-{escape(item.id)}">{"".join(parts)}</article>'
+    # Named by author and time, as the hub's script names its posts, so a screen reader's list of
+    # articles says whose each one is and when it was written.
+    kind = "Reply" if item.parent else "Post"
+    label = f"{kind} by {author['name']}, {item.created_at[:10]} {item.created_at[11:16]} UTC"
+    return f'<article id="post-{escape(item.id)}" aria-label="{escape(label)}">{"".join(parts)}</article>'
 
 
 def _feed(page: reading.Page, viewer: Actor, services: Services, here: str, base: str) -> str:
@@ -176,10 +180,7 @@ def space_page(incoming: Incoming, services: Services) -> Outgoing:
     here = _current(incoming)
     page = services.posts.reader.space_feed(viewer, slug, incoming.param("cursor"), reading.DEFAULT_LIMIT)
     space = shapes.space(services.directory, slug, viewer)
-    head = (
-        f"<p>{escape(space['purpose'])}</p><p><strong>Outcome that counts:</strong> {escape(space['outcome'])}</p>"
-        f'<p><a href="{escape(space["url"])}">About this space</a></p>'
-    )
+    head = _about(space)
     if space["can_post"]:
         head += _form(
             f"/api/spaces/{quote(slug, safe='')}/posts",
@@ -190,6 +191,18 @@ def space_page(incoming: Incoming, services: Services) -> Outgoing:
             block=True,
         )
     return _page(space["name"], head + _feed(page, viewer, services, here, incoming.path))
+
+
+def _about(space: dict[str, Any]) -> str:
+    """The space's purpose and outcome above its posts; a draft may have neither yet."""
+    unwritten = "<em>not written yet</em>"
+    purpose = escape(space["purpose"]) if space["purpose"] else unwritten
+    outcome = escape(space["outcome"]) if space["outcome"] else unwritten
+    draft = "<p><strong>A draft:</strong> its team has not finished this space.</p>" if space["draft"] else ""
+    return (
+        f"{draft}<p>{purpose}</p><p><strong>Outcome that counts:</strong> {outcome}</p>"
+        f'<p><a href="{escape(space["url"])}">About this space</a></p>'
+    )
 
 
 def org_page(incoming: Incoming, services: Services) -> Outgoing:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from chalicelib.errors import PostClosedError, UnknownReactionError
 from chalicelib.posts.actors import Actor
 from chalicelib.posts.authoring import check_post_id
-from chalicelib.posts.persistence.base import KINDS, Post, PostsStore, WriteRefusedError
+from chalicelib.posts.persistence.base import KINDS, PostsStore, Seen, WriteRefusedError
 from chalicelib.posts.visibility import opened
 
 ATTEMPTS = 3
@@ -24,18 +24,20 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def toggle(store: PostsStore, actor: Actor, post_id: str, kind: str, on: bool) -> Post:
-    """Set this person's `kind` reaction on the post on or off; the post, with its new counts."""
+def toggle(store: PostsStore, actor: Actor, post_id: str, kind: str, on: bool, seen: Seen | None = None) -> Seen:
+    """Set this person's `kind` reaction on the post on or off; its reactions afterwards, as this
+    person sees them. `seen`, the post as their client saw it, saves a read where it is right."""
     handle = actor.writer()
     check_post_id(post_id)
     check_kind(kind)
-    under: str | None = None  # found out only if the post turns out to be a reply
+    under = seen.parent if seen is not None else None  # else found out if the post turns out to be a reply
     for _ in range(ATTEMPTS):
         try:
-            return store.react(post_id, kind, handle, on, under=under)
+            return store.react(post_id, kind, handle, on, under=under, seen=seen)
         except WriteRefusedError:
+            seen = None  # whatever the client saw, the post is read now
             current = opened(store, store.get(post_id), actor)
-            if current.parent is not None and under is None:
+            if current.parent != under:
                 under = current.parent
                 continue  # a reply: go again, with its parent checked in the same write
             if on and not current.open:
@@ -44,8 +46,8 @@ def toggle(store: PostsStore, actor: Actor, post_id: str, kind: str, on: bool) -
                 raise PostClosedError(f"{post_id} is under a hidden post") from None
             # Refused because it was already so when the write ran: a concurrent toggle may have
             # changed it since, and the post as it is now is the true answer.
-            return current
-    return store.get(post_id)
+            return Seen.of(current, handle)
+    return Seen.of(store.get(post_id), handle)
 
 
 def reactors(store: PostsStore, post_id: str, viewer: Actor) -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from chalicelib.posts.actors import Actor
 from chalicelib.posts.config import PostsSettings
 from chalicelib.posts.cursors import CursorSigner
 from chalicelib.posts.events import PostEvents
-from chalicelib.posts.persistence.base import PostsStore
+from chalicelib.posts.persistence.base import PostsStore, Seen
 from chalicelib.posts.persistence.dynamodb import DynamoDBPostsStore
 from chalicelib.posts.ratelimit import WriteLimiter
 from chalicelib.posts.reading import Reader
@@ -66,6 +66,7 @@ class PostsServices:
         key: str | None,
         *,
         space_hint: str | None = None,
+        parent_seen: Seen | None = None,
         clock: Callable[[], float] = time.time,
     ) -> authoring.Created:
         created = authoring.create_reply(
@@ -77,6 +78,7 @@ class PostsServices:
             key,
             rate_limit=self.post_rate_per_minute,
             space_hint=space_hint,
+            parent_seen=parent_seen,
             clock=clock,
         )
         return self._told(created)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.directory import Directory
+from chalicelib.posts import seen as seen_token
 from chalicelib.posts.actors import Actor
-from chalicelib.posts.persistence.base import KINDS, Post
+from chalicelib.posts.persistence.base import KINDS, Post, Seen
 from chalicelib.posts.visibility import concealed
 
 
@@ -20,23 +21,21 @@ def author(directory: Directory, handle: str) -> dict[str, str]:
     }
 
 
-def reactions(post: Post, viewer: Actor) -> dict[str, dict[str, Any]]:
-    return {
-        kind: {
-            "count": post.reaction_count(kind),
-            "mine": viewer.handle is not None and viewer.handle in post.reactors(kind),
-        }
-        for kind in KINDS
-    }
+def reactions(seen: Seen) -> dict[str, dict[str, Any]]:
+    """Each kind's count, and whether it is the viewer's (the one `seen` was made for)."""
+    return {kind: {"count": seen.reaction_count(kind), "mine": kind in seen.mine} for kind in KINDS}
 
 
 def post(item: Post, viewer: Actor, directory: Directory) -> dict[str, Any]:
     is_author = viewer.handle is not None and item.author == viewer.handle
+    space = directory.space(item.space)
+    markable = space is None or not space.outcome_unwritten
     is_steward = viewer.handle is not None and viewer.stewards(item.space)
     hidden = item.hidden is not None
     shown = not item.deleted and not concealed(item, viewer)
     open_ = item.open
     top_level = item.parent is None
+    viewed = Seen.of(item, viewer.handle)
     return {
         "id": item.id,
         "space": item.space,
@@ -55,16 +54,18 @@ def post(item: Post, viewer: Actor, directory: Directory) -> dict[str, Any]:
         ),
         "mentions": list(item.mentions or []) if not item.deleted else [],
         "reply_count": int(item.reply_count or 0),
-        "reactions": reactions(item, viewer),
+        "reactions": reactions(viewed),
         "outcome": {"by": item.outcome.by, "at": item.outcome.at} if item.outcome is not None else None,
         "can": {
             "edit": is_author and not item.deleted,
             "delete": is_author and not item.deleted,
             "hide": is_steward and not hidden and not item.deleted,
             "restore": is_steward and hidden,
-            "mark_outcome": top_level and open_ and (is_author or is_steward),
+            "mark_outcome": top_level and open_ and (is_author or is_steward) and markable,
             "reply": top_level and open_ and viewer.handle is not None,
         },
+        # Sent back with a reaction on this post or a reply to it, it saves the server a read.
+        "seen": seen_token.token(viewed),
     }
 
 

@@ -9,6 +9,7 @@ _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#1b1b1b}"
     "h1{font-size:1.4rem}a.button,button{display:inline-block;font:inherit;padding:.45rem .9rem;"
     "border:1px solid #3f51b5;border-radius:4px;background:#3f51b5;color:#fff;text-decoration:none;cursor:pointer}"
+    "@media (prefers-color-scheme:dark){:root{color-scheme:dark}body{background:#1d2026;color:#e4e6eb}}"
 )
 
 

@@ -12,6 +12,14 @@ from html import escape
 
 from chalicelib.web.http import Outgoing
 
+#: The dark scheme, when the browser asks for it, over every feature's own light style: text at
+#: least 4.5:1 on the page, as on the hub.
+DARK_STYLE = (
+    "@media (prefers-color-scheme:dark){:root{color-scheme:dark}body{background:#1d2026;color:#e4e6eb}"
+    "a{color:#9db4ff}.meta{color:#b9bec8}code{color:#d0d4dc}.note{background:#3a2a12;color:#ffe0b2}"
+    ".done{background:#1c3321;color:#c8e6c9}pre{background:#272b33}fieldset,th,td,article{border-color:#555}}"
+)
+
 
 @dataclass(frozen=True)
 class Skeleton:
@@ -20,6 +28,7 @@ class Skeleton:
     csp: str = field(init=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "style", self.style + DARK_STYLE)
         digest = base64.b64encode(hashlib.sha256(self.style.encode()).digest()).decode()
         csp = (
             f"default-src 'none'; style-src 'sha256-{digest}'; form-action 'self'; base-uri 'none'; "

@@ -107,7 +107,7 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <button type="submit">Sign in</button>
 </form>
 <form method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit">Cancel</button></form>
-<h2>Accounts</h2><ul>${people}</ul>`, error ? 400 : 200);
+<h2 id="accounts">Accounts</h2><ul tabindex="0" aria-labelledby="accounts">${people}</ul>`, error ? 400 : 200);
 }
 
 const provider = new Provider(args.issuer, {

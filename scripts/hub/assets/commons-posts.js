@@ -127,6 +127,28 @@
     });
   }, 60000);
 
+  // One polite live region for the page: what an action changed ("Your post is up", "Like, 2").
+  // It is in the page, empty, before anything is said, or the first message would not be heard.
+  var announcer = el("p", "commons-visually-hidden commons-announcer");
+  announcer.setAttribute("role", "status");
+  announcer.setAttribute("aria-live", "polite");
+  container.appendChild(announcer);
+  var announcing = 0;
+
+  function announce(text) {
+    announcer.textContent = "";
+    window.clearTimeout(announcing);
+    // Emptied first and filled a moment later, so saying the same thing twice is heard twice.
+    announcing = window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  // "Post by Aisha Khan, 3 Dec 2026, 09:30": a post's name for screen readers, its author and time.
+  function postLabel(post, where) {
+    var label = (post.parent ? "Reply by " : "Post by ") + post.author.name + (where ? " in " + where : "");
+    var date = new Date(post.created_at);
+    return isNaN(date.getTime()) ? label : label + ", " + absolute.format(date);
+  }
+
   function plural(count, one, many) {
     return count.toLocaleString() + " " + (count === 1 ? one : many);
   }
@@ -136,6 +158,7 @@
   function errorLine() {
     var node = el("p", "commons-error");
     node.setAttribute("aria-live", "assertive");
+    node.tabIndex = -1; // focus moves to it when an action fails
     return node;
   }
 
@@ -206,7 +229,7 @@
       if (problem) {
         area.setAttribute("aria-invalid", "true");
         showError(error, new ApiError(problem, 400));
-        area.focus();
+        error.focus();
         return;
       }
       var idleText = submitButton.textContent;
@@ -215,17 +238,22 @@
       area.readOnly = true;
       clearError(error);
       area.removeAttribute("aria-invalid");
-      options.onSubmit(text, keyFor(form, text)).then(function () {
+      // Focus lands on what the action made (`onSubmit` may resolve to it), or on the error.
+      var focusAfter = null;
+      options.onSubmit(text, keyFor(form, text)).then(function (made) {
         form.commonsAttempt = null;
         if (options.clearOnSuccess) area.value = "";
+        focusAfter = made || null;
       }, function (failure) {
         area.setAttribute("aria-invalid", "true");
         showError(error, failure);
+        focusAfter = error;
       }).then(function () {
         submitButton.disabled = false;
         submitButton.textContent = idleText;
         area.readOnly = false;
-        if (form.isConnected) area.focus();
+        if (focusAfter && focusAfter.isConnected) focusAfter.focus();
+        else if (form.isConnected) area.focus();
       });
     });
     return { form: form, area: area, error: error };
@@ -250,7 +278,7 @@
     var post = this.post;
     var view = this;
     var main = el("div", "commons-post__main");
-    this.node.setAttribute("aria-label", (post.parent ? "Reply by " : "Post by ") + post.author.name);
+    this.node.setAttribute("aria-label", postLabel(post, null));
     this.node.classList.toggle("is-hidden", !!post.hidden);
     this.node.classList.toggle("is-deleted", !!post.deleted);
     this.node.classList.toggle("is-outcome", !!post.outcome);
@@ -340,7 +368,10 @@
     view.busy = true;
     if (target) target.setAttribute("aria-busy", "true");
     clearError(view.error);
-    work().catch(function (failure) { showError(view.error, failure); }).then(function () {
+    work().catch(function (failure) {
+      showError(view.error, failure);
+      view.error.focus();
+    }).then(function () {
       view.busy = false;
       if (target) target.removeAttribute("aria-busy");
     });
@@ -350,9 +381,11 @@
     var view = this;
     var on = toggle.getAttribute("aria-pressed") !== "true";
     this.act(toggle, function () {
-      return send("POST", "posts/" + encodeURIComponent(view.post.id) + "/reactions/" + kind, { state: on ? "on" : "off" })
+      var body = { state: on ? "on" : "off", seen: view.post.seen };
+      return send("POST", "posts/" + encodeURIComponent(view.post.id) + "/reactions/" + kind, body)
         .then(function (data) {
           view.post.reactions = data.reactions;
+          view.post.seen = data.seen;
           // Update the buttons in place, so the person's focus stays on the one they pressed.
           var toggles = view.main.querySelectorAll(".commons-reaction");
           Array.prototype.forEach.call(toggles, function (each) {
@@ -360,6 +393,9 @@
             each.setAttribute("aria-pressed", state.mine ? "true" : "false");
             each.querySelector(".commons-reaction__count").textContent = String(state.count);
           });
+          var now = data.reactions[kind] || { count: 0, mine: false };
+          var label = KINDS.filter(function (info) { return info.kind === kind; })[0].label;
+          announce(label + (now.mine ? ", pressed: " : ", not pressed: ") + plural(now.count, "reaction", "reactions") + ".");
         });
     });
   };
@@ -378,6 +414,7 @@
           var old = view.main.querySelector(".commons-post__meta");
           view.main.replaceChild(meta(view.post, null), old);
           if (view.feed) view.feed.refreshOutcomes(data.space_outcomes);
+          announce(data.outcome ? "Marked as achieving the space's outcome." : "No longer marked as achieving the outcome.");
         });
     });
   };
@@ -399,6 +436,7 @@
             view.closeEditor();
             view.update(data.post);
             view.focusTool("Edit");
+            announce("Your changes are saved.");
           }, function (failure) {
             if (failure.status !== 409) throw failure;
             // Someone else saved first: show their version, keep this person's text to save over it.
@@ -440,6 +478,7 @@
         view.closeEditor();
         view.update(data.post);
         view.node.focus();
+        announce("The " + what + " is deleted.");
       });
     });
   };
@@ -462,6 +501,11 @@
     row.appendChild(submit);
     row.appendChild(button("md-button", "Cancel", function () { view.closeHide(); view.focusTool("Hide"); }));
     var error = errorLine();
+    error.id = id + "-error";
+    input.setAttribute("aria-describedby", error.id);
+    input.addEventListener("input", function () {
+      if (input.getAttribute("aria-invalid")) { input.removeAttribute("aria-invalid"); clearError(error); }
+    });
     form.appendChild(label);
     form.appendChild(input);
     form.appendChild(row);
@@ -470,8 +514,9 @@
       event.preventDefault();
       if (submit.disabled) return;
       if (!input.value.trim()) {
+        input.setAttribute("aria-invalid", "true");
         showError(error, new ApiError("Give a reason: the author will see it.", 400));
-        input.focus();
+        error.focus();
         return;
       }
       submit.disabled = true;
@@ -479,10 +524,11 @@
         view.closeHide();
         view.update(data.post);
         view.focusTool("Restore");
+        announce("The post is hidden.");
       }, function (failure) {
         showError(error, failure);
         submit.disabled = false;
-        input.focus();
+        error.focus();
       });
     });
     this.hideForm = form;
@@ -501,6 +547,7 @@
       return call("POST", "posts/" + encodeURIComponent(view.post.id) + "/restore", {}).then(function (data) {
         view.update(data.post);
         view.focusTool("Hide");
+        announce("The post is shown again.");
       });
     });
   };
@@ -530,11 +577,15 @@
         rows: 1,
         clearOnSuccess: true,
         onSubmit: function (text, key) {
-          var body = { body: text, space: view.post.space };
+          // The parent as this page saw it, so the write need not read it first.
+          var body = { body: text, space: view.post.space, seen: view.post.seen };
           return send("POST", "posts/" + encodeURIComponent(view.post.id) + "/replies", body, key)
             .then(function (data) {
-              view.replyList.appendChild(new PostView(data.post, view.feed).node);
+              var made = new PostView(data.post, view.feed);
+              view.replyList.appendChild(made.node);
               view.post.reply_count = (view.post.reply_count || 0) + 1;
+              announce("Your reply is up.");
+              return made.node;
             });
         }
       });
@@ -636,7 +687,8 @@
               feed.views.unshift(view);
               feed.list.insertBefore(view.node, feed.list.firstChild);
               feed.status.hidden = true;
-              feed.announce("Your post is up.");
+              announce("Your post is up.");
+              return view.node;
             });
         }
       });
@@ -644,10 +696,6 @@
     } else {
       fragment.appendChild(el("p", "commons-posts__note", "You can read this space's posts; posting here is for its members."));
     }
-    this.announcer = el("p", "commons-visually-hidden");
-    this.announcer.setAttribute("role", "status");
-    fragment.appendChild(this.announcer);
-
     this.list = el("div", "commons-posts__list");
     fragment.appendChild(this.list);
     this.more = button("md-button commons-posts__more", "Load more posts", function () { feed.loadMore(); });
@@ -723,12 +771,6 @@
     this.outcomes.appendChild(document.createTextNode(
       (total === 1 ? " post has" : " posts have") + " achieved this space's outcome."));
     this.outcomes.hidden = false;
-  };
-
-  SpaceFeed.prototype.announce = function (text) {
-    var announcer = this.announcer;
-    announcer.textContent = "";
-    window.setTimeout(function () { announcer.textContent = text; }, 50);
   };
 
   SpaceFeed.prototype.failed = function (failure, retry) {
@@ -839,7 +881,7 @@
     var node = el("article", "commons-post commons-post--summary");
     node.id = "post-" + post.id;
     node.tabIndex = -1;
-    node.setAttribute("aria-label", "Post by " + post.author.name + " in " + (names[post.space] || post.space));
+    node.setAttribute("aria-label", postLabel(post, names[post.space] || post.space));
     node.classList.toggle("is-outcome", !!post.outcome);
     node.appendChild(meta(post, names));
     if (post.hidden) node.appendChild(el("p", "commons-post__hidden", "Hidden by stewards: " + post.hidden.reason));

@@ -169,11 +169,13 @@
     var link = document.createElement("a");
     link.href = new URL("people/" + encodeURIComponent(person[0]) + "/", window.CommonsPeople.base()).href;
     link.textContent = person[1];
-    var title = document.createElement("span");
-    title.textContent = " · " + person[2];
     line.appendChild(link);
-    line.appendChild(document.createTextNode(" "));
-    line.appendChild(title);
+    if (person[2]) {  // a title, when the person's file has one
+      var title = document.createElement("span");
+      title.textContent = " · " + person[2];
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(title);
+    }
     if (person[3] > 0) {
       var small = document.createElement("small");
       small.textContent = " (" + person[3] + " direct, " + person[4] + " in all)";

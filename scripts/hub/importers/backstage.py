@@ -1,9 +1,25 @@
-"""Import people from Backstage catalog files into <content>/people/.
+"""Import people and spaces from Backstage catalog files into <content>/people/ and <content>/teams/.
 
-Reads `kind: User` entities (and `kind: Group` ones, to know which groups are teams) of
-`apiVersion: backstage.io/v1alpha1`; other entities are ignored. The catalog owns name, email and title,
-and also github, team and manager when it states them: a catalog usually leaves those out, and then
-what the file already holds (perhaps from the HR import) is kept, as are all other fields.
+`kind: User` entities become people and `kind: Group` entities become spaces, so one run turns a
+catalog such as Backstage's own example organisation into a hub that validates and builds:
+
+- A group is a team when its `spec.type` is `team`, and a community otherwise. Its name is
+  `spec.profile.displayName`, `metadata.title` or `metadata.name`; `spec.parent` (or the group
+  that lists it in `spec.children`) is its parent, `spec.profile.email` its mailing list and
+  `metadata.description` its page's text. A community's members are its `spec.members` and the
+  users whose `spec.memberOf` names it.
+- A catalog says nothing of a space's purpose, outcome or stewards, so a new space is a draft
+  (`hub.drafts`) until its team writes them.
+- A user's team is the first of their groups that is a team. Their name falls back to
+  `metadata.name`; `spec.profile.picture` is their `picture`.
+- Entities outside the `default` namespace keep their namespace in the handle or slug
+  (`development-guest`). A user with the email of a user in another namespace is the same person,
+  imported once: Commons knows people by email.
+
+The catalog owns what it states: a person's name, email, title, team, github, manager and picture,
+and a space's name, kind, parent, mailing list, members, and its text until the team edits it.
+What it leaves out, and everything the team writes (purpose, outcome, stewards, skills, ...), is
+kept as the files hold it.
 """
 
 from __future__ import annotations
@@ -15,220 +31,183 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from hub.content import RESERVED_SLUGS
+from hub.importers._catalog import NAME, Entity, Keys, Ref, parse_ref, read_catalogs
 from hub.importers._people import (
     EntryError,
     ImporterError,
     People,
     Person,
     Run,
-    SourceError,
-    decode,
     email_key,
     field_errors,
     handle_from,
     is_email,
     merge,
     slugify,
-    team_exists,
     unique_handle,
-    yaml_error_line,
 )
+from hub.importers._spaces import Page, Pages, body_is_imported, imported_body, merge_page, save_page
 
 TOOL = "backstage"
-API_VERSION = "backstage.io/v1alpha1"
-Keys = tuple[str, ...]
-NAME: Keys = ("metadata", "name")
 DISPLAY_NAME: Keys = ("spec", "profile", "displayName")
 EMAIL: Keys = ("spec", "profile", "email")
+PICTURE: Keys = ("spec", "profile", "picture")
 TITLES: tuple[Keys, ...] = (("metadata", "title"), ("metadata", "annotations", "example.com/title"))
 MEMBER_OF: Keys = ("spec", "memberOf")
 GITHUB: Keys = ("metadata", "annotations", "github.com/user-login")
 MANAGER: Keys = ("metadata", "annotations", "commons/manager")
+GROUP_TYPE: Keys = ("spec", "type")
+GROUP_TITLE: Keys = ("metadata", "title")
+PARENT: Keys = ("spec", "parent")
+CHILDREN: Keys = ("spec", "children")
+MEMBERS: Keys = ("spec", "members")
+DESCRIPTION: Keys = ("metadata", "description")
+BODY_SOURCE = "from Backstage, metadata.description"
 
 
-def dotted(keys: Keys) -> str:
-    """`metadata.annotations["github.com/user-login"]`: annotation keys have dots of their own."""
-    text = ""
-    for key in keys:
-        text += f'["{key}"]' if "." in key or "/" in key else f".{key}" if text else key
-    return text
-
-
-@dataclass
-class Entity:
-    """One catalog document, with its YAML node so problems can name a line."""
-
-    shown: str
-    node: yaml.Node
-    data: dict[str, Any]
-
-    @property
-    def line(self) -> int:
-        return self.node.start_mark.line + 1
-
-    def line_of(self, keys: Keys) -> int:
-        """The line of the key at `keys`, or of the deepest part of that path that exists."""
-        node, line = self.node, self.line
-        for key in keys:
-            if not isinstance(node, yaml.MappingNode):
-                break
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-                    node, line = value_node, key_node.start_mark.line + 1
-                    break
-            else:
-                break
-        return line
-
-    def error(self, keys: Keys, message: str) -> EntryError:
-        return EntryError(self.shown, self.line_of(keys), message)
-
-    def get(self, keys: Keys, label: str) -> Any:
-        """The value at `keys`, or None if it is absent."""
-        value: Any = self.data
-        for depth, key in enumerate(keys):
-            if not isinstance(value, dict):
-                raise self.error(keys[:depth], f"{label}: {dotted(keys[:depth])} must be a mapping")
-            value = value.get(key)
-            if value is None:
-                return None
-        return value
-
-    def text(self, keys: Keys, label: str) -> str | None:
-        value = self.get(keys, label)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(keys, f"{label}: {dotted(keys)} must be a non-empty string")
-        return value.strip()
-
-
-@dataclass
+@dataclass(eq=False)  # each entity is itself: compared and hashed by identity
 class User:
     entity: Entity
-    name: str  # metadata.name, which other entities refer to
-    display_name: str
+    ref: Ref
+    display_name: str | None
     email: str
-    title: str
+    title: str | None
     title_keys: Keys
-    groups: list[str]
+    groups: list[str]  # spec.memberOf, as written
     github: str | None
-    manager: str | None  # a user ref
+    manager: str | None  # a user reference
+    picture: str | None
     handle: str = ""
     existing: Person | None = None
 
     @property
     def label(self) -> str:
-        return f'user "{self.name}"'
+        return f'user "{self.ref}"'
+
+
+@dataclass(eq=False)
+class Group:
+    entity: Entity
+    ref: Ref
+    name: str | None  # as the catalog states it; None: only metadata.name
+    kind: str | None  # "team" or "community"; None: no spec.type
+    parent: str | None  # a group reference
+    children: list[str]
+    members: list[str]  # user references
+    email: str | None
+    description: str | None
+    slug: str = ""
+
+    @property
+    def label(self) -> str:
+        return f'group "{self.ref}"'
 
 
 @dataclass
 class Catalog:
     users: list[User] = field(default_factory=list)
-    group_types: dict[str, str] = field(default_factory=dict)  # lower-cased group name -> spec.type
+    groups: dict[tuple[str, str], Group] = field(default_factory=dict)
+    #: The group whose `spec.children` lists a group first, for groups that name no `spec.parent`.
+    listed_under: dict[tuple[str, str], Group] = field(default_factory=dict)
 
-
-def ref_name(ref: str, kind: str) -> str | None:
-    """The name in `kind:namespace/name`, `namespace/name` or `name`; None if it names another kind."""
-    prefix, colon, rest = ref.strip().partition(":")
-    if colon:
-        if prefix.strip().lower() != kind:
-            return None
-        ref = rest
-    return ref.rpartition("/")[2].strip() or None
-
-
-def read_catalog(path: Path, shown: str, run: Run) -> list[Entity]:
-    """The file's entities; a file that does not parse is reported and contributes nothing."""
-    try:
-        text = decode(path.read_bytes(), shown)
-    except OSError as error:
-        run.problem(shown, None, f"cannot read: {error.strerror}")
-        return []
-    except SourceError as error:
-        run.report(error)
-        return []
-    entities: list[Entity] = []
-    loader = yaml.SafeLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            data = loader.construct_document(node) if node is not None else None
-            if node is None or data is None:
-                continue
-            if not isinstance(data, dict):
-                run.problem(shown, node.start_mark.line + 1, "not a catalog entity: expected a mapping")
-                continue
-            entities.append(Entity(shown, node, data))
-    except yaml.YAMLError as error:
-        line, problem = yaml_error_line(error)
-        run.problem(shown, line, f"YAML error: {problem}")
-        # Half a file would import some people and quietly leave out the rest.
-        return []
-    finally:
-        loader.dispose()
-    return entities
+    def group(self, text: str, namespace: str) -> Group | None:
+        ref = parse_ref(text, "group", namespace)
+        return self.groups.get(ref.key) if ref else None
 
 
 def read_user(entity: Entity) -> User:
-    name = entity.get(NAME, "user")
-    if not isinstance(name, str) or not name.strip():
-        raise entity.error(NAME, "user has no metadata.name")
-    name = name.strip()
-    label = f'user "{name}"'
-    display_name = entity.text(DISPLAY_NAME, label)
-    if display_name is None:
-        raise entity.error(DISPLAY_NAME, f"{label} has no spec.profile.displayName")
+    ref = entity.ref("user")
+    label = f'user "{ref}"'
     email = entity.text(EMAIL, label)
     if email is None:
-        raise entity.error(EMAIL, f"{label} has no spec.profile.email")
+        raise entity.error(EMAIL, f"{label} has no spec.profile.email, which Commons knows people by")
     if not is_email(email):
         raise entity.error(EMAIL, f'{label}: malformed email "{email}"')
-    for title_keys in TITLES:
-        title = entity.text(title_keys, label)
+    title, title_keys = None, TITLES[0]
+    for keys in TITLES:
+        title = entity.text(keys, label)
         if title:
+            title_keys = keys
             break
-    else:
-        raise EntryError(entity.shown, entity.line, f"{label} has no title")
-    groups = entity.get(MEMBER_OF, label) or []
-    if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
-        raise entity.error(MEMBER_OF, f"{label}: spec.memberOf must be a list of group references")
+    picture = entity.text(PICTURE, label)
+    if picture is not None and not picture.startswith("https://"):
+        raise entity.error(PICTURE, f'{label}: spec.profile.picture must be an https URL, not "{picture[:80]}"')
     manager = entity.text(MANAGER, label)
-    if manager is not None and (ref_name(manager, "user") or "").lower() == name.lower():
+    if manager is not None and (boss := parse_ref(manager, "user", ref.namespace)) and boss.key == ref.key:
         raise entity.error(MANAGER, f"{label} is listed as their own manager")
-    return User(entity, name, display_name, email, title, title_keys, groups, entity.text(GITHUB, label), manager)
+    return User(
+        entity,
+        ref,
+        entity.text(DISPLAY_NAME, label),
+        email,
+        title,
+        title_keys,
+        entity.texts(MEMBER_OF, label, "group references"),
+        entity.text(GITHUB, label),
+        manager,
+        picture,
+    )
 
 
-def check_unique(first: dict[str, Entity], key: str, entity: Entity, keys: Keys, message: str) -> None:
-    other = first.setdefault(key, entity)
-    if other is not entity:
-        raise entity.error(keys, f"{message} (first at {other.shown}:{other.line})")
+def read_group(entity: Entity) -> Group:
+    ref = entity.ref("group")
+    label = f'group "{ref}"'
+    group_type = entity.text(GROUP_TYPE, label)
+    email = entity.text(EMAIL, label)
+    if email is not None and not is_email(email):
+        raise entity.error(EMAIL, f'{label}: malformed email "{email}"')
+    return Group(
+        entity,
+        ref,
+        entity.text(DISPLAY_NAME, label) or entity.text(GROUP_TITLE, label),
+        None if group_type is None else "team" if group_type.lower() == "team" else "community",
+        entity.text(PARENT, label),
+        entity.texts(CHILDREN, label, "group references"),
+        entity.texts(MEMBERS, label, "user references"),
+        email,
+        entity.text(DESCRIPTION, label),
+    )
 
 
 def read_entities(entities: list[Entity], run: Run) -> Catalog:
+    """Users and groups; a bad entity is reported at its line and left out, the rest still read."""
     catalog = Catalog()
-    first_names: dict[str, Entity] = {}
-    first_emails: dict[str, Entity] = {}
+    first: dict[tuple[str, str, str], Entity] = {}
+    emails: dict[str, User] = {}
     for entity in entities:
-        kind = entity.data.get("kind")
-        if entity.data.get("apiVersion") != API_VERSION or not isinstance(kind, str):
+        if entity.kind not in ("user", "group"):
             continue
         try:
-            if kind.lower() == "group":
-                name = entity.get(NAME, "group")
-                if not isinstance(name, str) or not name.strip():
-                    raise entity.error(NAME, "group has no metadata.name")
-                group_type = entity.get(("spec", "type"), f'group "{name}"')
-                catalog.group_types[name.strip().lower()] = group_type if isinstance(group_type, str) else ""
-            elif kind.lower() == "user":
-                user = read_user(entity)
-                check_unique(first_names, user.name.lower(), entity, NAME, f"duplicate {user.label}")
-                check_unique(first_emails, email_key(user.email), entity, EMAIL, f"{user.label}: duplicate email")
+            ref = entity.ref(entity.kind)
+            other = first.setdefault((entity.kind, *ref.key), entity)
+            if other is not entity:
+                raise entity.error(NAME, f'duplicate {entity.kind} "{ref}" (first at {other.shown}:{other.line})')
+            if entity.kind == "group":
+                group = read_group(entity)
+                catalog.groups[group.ref.key] = group
+                continue
+            user = read_user(entity)
+            twin = emails.setdefault(email_key(user.email), user)
+            if twin is user:
                 catalog.users.append(user)
+            elif twin.ref.namespace.lower() != user.ref.namespace.lower():
+                where = f"{twin.entity.shown}:{twin.entity.line}"
+                print(
+                    f"{entity.shown}:{entity.line}: {user.label} has the email of {twin.label} ({where}):"
+                    " the same person, imported once",
+                    file=run.out,
+                )
+            else:
+                where = f"{twin.entity.shown}:{twin.entity.line}"
+                raise entity.error(EMAIL, f"{user.label}: duplicate email (first at {where})")
         except EntryError as error:
             run.report(error)
+    for group in catalog.groups.values():
+        for text in group.children:
+            child = catalog.group(text, group.ref.namespace)
+            if child is not None:
+                catalog.listed_under.setdefault(child.ref.key, group)
     return catalog
 
 
@@ -242,7 +221,7 @@ def assign_handles(users: list[User], people: People) -> None:
     taken = set(people.by_handle)
     for user in users:
         if user.existing is None:
-            base = handle_from(user.name)
+            base = handle_from(_qualified(user.ref))
             match = people.by_handle.get(base)
             if match and match.handle not in claimed:
                 user.existing = match
@@ -254,68 +233,190 @@ def assign_handles(users: list[User], people: People) -> None:
             user.handle = user.existing.handle
 
 
-def choose_team(user: User, catalog: Catalog, content: Path, run: Run) -> str | None:
-    """The first group that is a team with a team page, else the first group with a team page."""
-    names = [name for name in (ref_name(ref, "group") for ref in user.groups) if name]
-    slugs = [slugify(name) for name in names]
-    teams = [
-        slug
-        for name, slug in zip(names, slugs, strict=True)
-        if catalog.group_types.get(name.lower()) == "team" and team_exists(content, slug)
-    ]
-    existing = [slug for slug in slugs if team_exists(content, slug)]
-    if teams or existing:
-        return (teams or existing)[0]
-    pages = ", ".join(f"teams/{slug}.md" for slug in slugs) or "none"
-    run.problem(
-        user.entity.shown,
-        user.entity.line_of(MEMBER_OF),
-        f"{user.label}: no team page for its groups ({pages})",
+def assign_slugs(groups: list[Group]) -> None:
+    """Each group's page: its sanitised name, with the namespace outside `default`, made unique."""
+    taken = set(RESERVED_SLUGS)
+    for group in groups:
+        group.slug = unique_handle(slugify(_qualified(group.ref)) or "group", taken)
+        taken.add(group.slug)
+
+
+def _qualified(ref: Ref) -> str:
+    return ref.name if ref.in_default else f"{ref.namespace}-{ref.name}"
+
+
+@dataclass
+class Memberships:
+    """Who is in which group: a user's `spec.memberOf` and the groups whose `spec.members` name them."""
+
+    of_user: dict[User, list[Group]] = field(default_factory=dict)  # memberOf first
+    unknown: dict[User, list[str]] = field(default_factory=dict)  # memberOf references not in the catalog
+    of_group: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # group -> member handles
+
+
+def memberships(catalog: Catalog, people: People, run: Run) -> Memberships:
+    found = Memberships()
+    users = {user.ref.key: user for user in catalog.users}
+    for user in catalog.users:
+        groups, unknown = found.of_user.setdefault(user, []), found.unknown.setdefault(user, [])
+        for text in user.groups:
+            group = catalog.group(text, user.ref.namespace)
+            if group is None:
+                unknown.append(text)
+            elif group not in groups:
+                groups.append(group)
+    for group in catalog.groups.values():
+        for text in group.members:
+            ref = parse_ref(text, "user", group.ref.namespace)
+            member = users.get(ref.key) if ref else None
+            if member is not None:
+                if group not in found.of_user[member]:
+                    found.of_user[member].append(group)
+            elif ref and ref.in_default and handle_from(ref.name) in people.by_handle:
+                found.of_group.setdefault(group.ref.key, []).append(handle_from(ref.name))
+            else:
+                line = group.entity.line_of(MEMBERS)
+                run.problem(group.entity.shown, line, f'{group.label}: member "{text}" is not a user in the catalog')
+    for user in catalog.users:
+        for group in found.of_user[user]:
+            handles = found.of_group.setdefault(group.ref.key, [])
+            if user.handle not in handles:
+                handles.append(user.handle)
+    return found
+
+
+def parent_slug(group: Group, catalog: Catalog, pages: Pages, run: Run) -> str | None:
+    """The slug of the group's parent; None when the catalog names none or names one it lacks."""
+    if group.parent is None:
+        listing = catalog.listed_under.get(group.ref.key)
+        return listing.slug if listing else None
+    parent = catalog.group(group.parent, group.ref.namespace)
+    if parent is not None:
+        return parent.slug
+    ref = parse_ref(group.parent, "group", group.ref.namespace)
+    if ref is not None and ref.in_default and slugify(ref.name) in pages.by_slug:
+        return slugify(ref.name)
+    where = group.entity.line_of(PARENT)
+    run.problem(group.entity.shown, where, f'{group.label}: parent "{group.parent}" is not a group in the catalog')
+    return None
+
+
+def import_group(
+    group: Group, catalog: Catalog, pages: Pages, members: Memberships, content: Path, run: Run, users: set[str]
+) -> None:
+    existing: Page | None = pages.by_slug.get(group.slug)
+    owned: dict[str, Any] = {}
+    if group.name or existing is None:
+        owned["name"] = group.name or group.ref.name
+    kind = group.kind or (None if existing else "community")
+    if kind:
+        owned["kind"] = kind
+    final_kind = kind or (existing.front.get("kind") if existing else None)
+    parent = parent_slug(group, catalog, pages, run)
+    if parent is not None:
+        owned["parent"] = parent
+    if final_kind == "team":
+        owned["members"] = None  # a team's members come from the people files
+    else:
+        # The catalog owns the membership of the people it knows; others listed by hand stay.
+        listed = members.of_group.get(group.ref.key, [])
+        kept = existing.front.get("members") if existing else None
+        by_hand = [h for h in kept if isinstance(h, str) and h not in users] if isinstance(kept, list) else []
+        owned["members"] = listed + [handle for handle in by_hand if handle not in listed]
+    links = {"mailing_list": group.email} if group.email else {}
+    front = merge_page(existing, owned, links)
+    body = (
+        existing.body
+        if existing and not body_is_imported(existing.body)
+        else imported_body(BODY_SOURCE, group.description)
     )
-    team = user.existing.data.get("team") if user.existing else None
-    return team if isinstance(team, str) else None
+    save_page(run, content, group.slug, front, body, existing)
+
+
+def choose_team(user: User, members: Memberships, pages: Pages, run: Run) -> str | None:
+    """The first of the user's groups that is a team; else a team page of that name outside the
+    catalog. None leaves the person's team as their file has it."""
+    teams = [group for group in members.of_user[user] if (group.kind or pages.kind(group.slug)) == "team"]
+    if teams:
+        return teams[0].slug
+    for text in members.unknown[user]:
+        ref = parse_ref(text, "group", user.ref.namespace)
+        slug = slugify(ref.name) if ref else ""
+        if not slug or slug not in pages.by_slug:
+            line = user.entity.line_of(MEMBER_OF)
+            run.problem(
+                user.entity.shown, line, f'{user.label}: group "{text}" is not in the catalog (no teams/{slug}.md)'
+            )
+        elif pages.kind(slug) == "team":
+            return slug
+    return None
 
 
 def choose_manager(user: User, catalog: Catalog, people: People, run: Run) -> str | None:
-    name = ref_name(user.manager or "", "user")
-    if name:
-        handles = {other.name.lower(): other.handle for other in catalog.users}
-        handle = handles.get(name.lower())
-        if handle is None and handle_from(name) in people.by_handle:
-            handle = handle_from(name)
+    ref = parse_ref(user.manager or "", "user", user.ref.namespace)
+    if ref is not None:
+        handles = {other.ref.key: other.handle for other in catalog.users}
+        handle = handles.get(ref.key)
+        if handle is None and ref.in_default and handle_from(ref.name) in people.by_handle:
+            handle = handle_from(ref.name)
         if handle is not None:
             return handle
     run.problem(user.entity.shown, user.entity.line_of(MANAGER), f'{user.label}: unknown manager "{user.manager}"')
     return None
 
 
+def import_user(user: User, catalog: Catalog, people: People, pages: Pages, members: Memberships, run: Run) -> None:
+    owned: dict[str, Any] = {"email": user.email}
+    sources: dict[str, Keys] = {"email": EMAIL, "name": DISPLAY_NAME}
+    if user.display_name or user.existing is None:
+        # Without a displayName, a name the file already has is better than the catalog's id.
+        owned["name"] = user.display_name or user.ref.name
+    if user.title:
+        owned["title"], sources["title"] = user.title, user.title_keys
+    team = choose_team(user, members, pages, run)
+    if team:
+        owned["team"], sources["team"] = team, MEMBER_OF
+    if user.github:
+        owned["github"], sources["github"] = user.github, GITHUB
+    if user.manager:
+        owned["manager"], sources["manager"] = choose_manager(user, catalog, people, run), MANAGER
+    if user.picture:
+        owned["picture"], sources["picture"] = user.picture, PICTURE
+    record = merge(user.existing, user.handle, owned)
+    errors = field_errors(record, owned)
+    for name, message in errors.items():
+        run.report(user.entity.error(sources[name], f"{user.label}: invalid {name}: {message}"))
+    if not errors:
+        run.save(record, user.existing)
+
+
 def import_catalogs(args: argparse.Namespace, run: Run) -> None:
     content = Path(args.content)
     people = People.load(content)
-    entities = [entity for shown in args.catalogs for entity in read_catalog(Path(shown), shown, run)]
+    pages = Pages.load(content)
+    entities = read_catalogs(list(args.catalogs), run)
     catalog = read_entities(entities, run)
+    groups = list(catalog.groups.values())
     assign_handles(catalog.users, people)
+    assign_slugs(groups)
+    members = memberships(catalog, people, run)
+    handles = {user.handle for user in catalog.users}
+    for group in groups:
+        import_group(group, catalog, pages, members, content, run, handles)
     for user in catalog.users:
-        owned: dict[str, Any] = {"name": user.display_name, "email": user.email, "title": user.title}
-        sources: dict[str, Keys] = {"name": DISPLAY_NAME, "email": EMAIL, "title": user.title_keys}
-        if user.groups:
-            owned["team"], sources["team"] = choose_team(user, catalog, content, run), MEMBER_OF
-        if user.github:
-            owned["github"], sources["github"] = user.github, GITHUB
-        if user.manager:
-            owned["manager"], sources["manager"] = choose_manager(user, catalog, people, run), MANAGER
-        record = merge(user.existing, user.handle, owned)
-        errors = field_errors(record, owned)
-        for name, message in errors.items():
-            run.report(user.entity.error(sources[name], f"{user.label}: invalid {name}: {message}"))
-        if not errors:
-            run.save(record, user.existing)
+        import_user(user, catalog, people, pages, members, run)
+    if not run.dry_run:
+        # An empty content folder gets both, so that it validates even with no groups or no users.
+        (content / "people").mkdir(exist_ok=True)
+        (content / "teams").mkdir(exist_ok=True)
+    # Run.finish() then writes CODEOWNERS from the stewards, so the folder validates at once.
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m hub.importers.backstage",
-        description="Create and update people/<handle>.yml from Backstage catalog files (User and Group).",
+        description="Create and update people/<handle>.yml and teams/<slug>.md from Backstage catalog files"
+        " (User and Group entities).",
     )
     parser.add_argument("catalogs", metavar="CATALOG.yaml", nargs="+", help="multi-document catalog file")
     parser.add_argument("--content", default="site", help="content folder (default: site)")

@@ -15,7 +15,8 @@ Items (pk, sk):
 
 ISO weeks sort as text (`2026-W09` < `2026-W10` < `2027-W01`), so one Query with `sk BETWEEN`
 reads a range of weeks with their sketches. Counter names are top-level attributes, so that ADD
-creates and adds to them in one update.
+creates and adds to them in one update. Writes add to items (`updates`); seeding past weeks adds
+the same tallies to items read whole and puts them back (`whole_items`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ class MetricsItem(TableItem):
         item = super().from_raw_data(data)
         item.raw = data
         return item
+
+    @classmethod
+    def whole(cls, pk: str, sk: str, attributes: dict[str, Any]) -> MetricsItem:
+        """An item to put whole: its key and these attributes, in DynamoDB's typed form."""
+        item = cls(pk, sk)
+        item.raw = attributes
+        return item
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        """The key and, for an item made by `whole`, its attributes: their names vary, so they are
+        not declared, and PynamoDB's own serialize would leave them out of a put."""
+        return {**getattr(self, "raw", {}), **super().serialize(null_check)}
 
     def counts(self) -> dict[str, int]:
         return {name: int(value["N"]) for name, value in self.raw.items() if "N" in value and int(value["N"])}
@@ -82,3 +95,32 @@ def updates(tally: rules.Tally) -> list[tuple[MetricsItem, list[Any]]]:
         if actions:
             found.append((MetricsItem(pk, sk), actions))
     return found
+
+
+def whole_items(tally: rules.Tally, stored: dict[rules.Item, dict[str, Any]]) -> list[MetricsItem]:
+    """The tally added to the `stored` items (raw, as read; missing ones are empty), as whole items
+    for a batch of puts (`MetricsStore.seed`): counters added, the members with a positive step put
+    in the set (binary for the sketch, strings otherwise, as `updates` adds them), and a stamp kept
+    when it is later than the stored one. A set left empty is left out, as DynamoDB stores none."""
+    whole: dict[rules.Item, dict[str, Any]] = {}
+    for pk, sk in tally.items():
+        before = stored.get((pk, sk), {})
+        whole[(pk, sk)] = {name: value for name, value in before.items() if name not in ("pk", "sk")}
+    for item, counters in tally.counts.items():
+        attributes = whole[item]
+        for name, step in counters.items():
+            attributes[name] = {"N": str(int(attributes.get(name, {}).get("N", 0)) + step)}
+    for (item, attribute), values in tally.members.items():
+        kind = "BS" if attribute == rules.PEOPLE else "SS"
+        members = {bytes(v) if kind == "BS" else v for v in whole[item].get(attribute, {}).get(kind, ())}
+        members |= {value for value, step in values.items() if step > 0}
+        members -= {value for value, step in values.items() if step < 0}
+        if members:
+            whole[item][attribute] = {kind: sorted(members)}
+        else:
+            whole[item].pop(attribute, None)
+    for item, stamps in tally.stamps.items():
+        for name, value in stamps.items():
+            if value > whole[item].get(name, {}).get("S", ""):
+                whole[item][name] = {"S": value}
+    return [MetricsItem.whole(pk, sk, whole[(pk, sk)]) for pk, sk in sorted(whole)]

@@ -1,4 +1,7 @@
-"""The metrics read from DynamoDB, through PynamoDB: one Query per read (see `base` for the pages)."""
+"""The metrics read from DynamoDB, through PynamoDB: one Query per read (see `base` for the pages).
+Seeding past weeks (`base.MetricsStore.seed`) reads the items it adds to with BatchGetItem (100 a
+request) and puts them back whole with BatchWriteItem (25 a request); PynamoDB sends again what
+DynamoDB leaves unprocessed."""
 
 from __future__ import annotations
 
@@ -63,6 +66,17 @@ class DynamoDBMetricsStore(MetricsStore):
             )
             for slug in {*counts, *people, *unanswered}
         }
+
+    @storage
+    def add_whole(self, tally: rules.Tally) -> int:
+        models = self.models()
+        Item = models.MetricsItem
+        stored = {(item.pk, item.sk): item.raw for item in Item.batch_get(sorted(tally.items()))}
+        items = models.whole_items(tally, stored)
+        with Item.batch_write() as batch:
+            for item in items:
+                batch.save(item)
+        return len(items)
 
     def on_request(self, listener: Callable[..., None]) -> Callable[[], None]:
         return on_request(self.models().MODELS, listener)

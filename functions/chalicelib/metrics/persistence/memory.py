@@ -22,19 +22,34 @@ class MetricsLedger:
         """Called by the posts store inside its own critical section, so a write and its counts
         change together."""
         with self.lock:
-            for item, counters in tally.counts.items():
-                stored = self.items.setdefault(item, {})
-                for name, step in counters.items():
-                    stored[name] = stored.get(name, 0) + step
-            for (item, attribute), values in tally.members.items():
-                members: set[Any] = self.items.setdefault(item, {}).setdefault(attribute, set())
-                for value, step in values.items():
-                    if step > 0:
-                        members.add(value)
-                    else:
-                        members.discard(value)
-            for item, stamps in tally.stamps.items():
-                self.items.setdefault(item, {}).update(stamps)
+            self._apply(tally)
+
+    def add_whole(self, tally: rules.Tally) -> int:
+        """What a seed adds (`MetricsStore.add_whole`): as `apply`, but a stamp stays when the
+        stored one is later, as a seed may name weeks in any order."""
+        with self.lock:
+            stamps = {
+                item: {name: value for name, value in named.items() if value > self.items.get(item, {}).get(name, "")}
+                for item, named in tally.stamps.items()
+            }
+            self._apply(rules.Tally(tally.counts, tally.members, stamps))
+            return len(tally.items())
+
+    def _apply(self, tally: rules.Tally) -> None:
+        """Under `lock`."""
+        for item, counters in tally.counts.items():
+            stored = self.items.setdefault(item, {})
+            for name, step in counters.items():
+                stored[name] = stored.get(name, 0) + step
+        for (item, attribute), values in tally.members.items():
+            members: set[Any] = self.items.setdefault(item, {}).setdefault(attribute, set())
+            for value, step in values.items():
+                if step > 0:
+                    members.add(value)
+                else:
+                    members.discard(value)
+        for item, stamps in tally.stamps.items():
+            self.items.setdefault(item, {}).update(stamps)
 
     def read(self, item: rules.Item) -> dict[str, Any]:
         with self.lock:
@@ -79,3 +94,6 @@ class MemoryMetricsStore(MetricsStore):
             )
             for slug, stored in parts.items()
         }
+
+    def add_whole(self, tally: rules.Tally) -> int:
+        return self.ledger.add_whole(tally)

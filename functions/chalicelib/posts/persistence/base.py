@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from chalicelib.errors import ConflictError, StorageUnavailableError
@@ -107,6 +107,55 @@ class Post:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """A post as one person last saw it, as far as a write on it depends: its place (space,
+    parent, author), whether it was answered, and its reactions (the version, every count, and
+    which kinds were this person's). Clients send it back with a write (`posts.seen` is its
+    token), so a container that never read the post need not read it first: the write names all
+    of it in its condition, and when any of it no longer holds, DynamoDB refuses the write and
+    hands the post back. Never trusted, only checked.
+
+    It is also what a reaction toggle answers: the counts and this person's reactions afterwards."""
+
+    id: str
+    space: str
+    parent: str | None
+    author: str
+    answered: bool
+    open: bool  # neither deleted nor hidden
+    reaction_version: int
+    counts: Mapping[str, int]
+    mine: frozenset[str]  # the kinds this person had on
+
+    @classmethod
+    def of(cls, post: Post, handle: str | None) -> Seen:
+        return cls(
+            id=post.id,
+            space=post.space,
+            parent=post.parent,
+            author=post.author,
+            answered=post.first_answer_at is not None,
+            open=post.open,
+            reaction_version=post.reaction_version,
+            counts={kind: post.reaction_count(kind) for kind in KINDS},
+            mine=frozenset(kind for kind in KINDS if handle is not None and handle in post.reactors(kind)),
+        )
+
+    @property
+    def thread(self) -> str:
+        return self.parent if self.parent is not None else self.id
+
+    def reaction_count(self, kind: str) -> int:
+        return self.counts.get(kind, 0)
+
+    def toggled(self, kind: str, on: bool) -> Seen:
+        """After this person's `kind` reaction went on (or off)."""
+        mine = self.mine | {kind} if on else self.mine - {kind}
+        counts = {**self.counts, kind: self.reaction_count(kind) + (1 if on else -1)}
+        return replace(self, mine=mine, counts=counts, reaction_version=self.reaction_version + 1)
+
+
+@dataclass(frozen=True)
 class IdempotencyRecord:
     """Remembers that `author` made `post_id` with `key`, for a day; `fingerprint` is the request."""
 
@@ -181,14 +230,17 @@ class PostsStore(ABC):
     # --- writes ---
 
     @abstractmethod
-    def create(self, post: Post, record: IdempotencyRecord, rate: RateCount) -> None:
+    def create(
+        self, post: Post, record: IdempotencyRecord, rate: RateCount, *, parent_seen: Seen | None = None
+    ) -> None:
         """Store a new post or reply, its idempotency record and the author's rate count, all or
         nothing. A reply also counts one more reply on its parent, which must be a top-level,
         open post in the reply's space.
 
         A reply by someone other than the parent's author, to a parent with no answer yet, is its
         answer: the parent's `first_answer_at` is set, in the same write. Every create counts in
-        the metrics, in the same write.
+        the metrics, in the same write. `parent_seen`, the parent as the replier's client saw it,
+        may save a store that does not know the parent a wrong guess about that answer.
 
         Raises IdempotencyKeyTakenError, RateLimitedError, ParentRefusedError, or
         WriteConflictError (try again), checked in that order."""
@@ -206,10 +258,13 @@ class PostsStore(ABC):
         """Hide (or, with None, restore) a post whose space is one of `spaces`."""
 
     @abstractmethod
-    def react(self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None) -> Post:
+    def react(
+        self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None, seen: Seen | None = None
+    ) -> Seen:
         """Add `handle` to the post's `kind` reactions (on: only if not there yet, and the post is
-        open) or take them away (off: only if there). `under`, for a reply, names its parent,
-        which must not be hidden."""
+        open) or take them away (off: only if there); the reactions afterwards, exact, as `handle`
+        sees them. `under`, for a reply, names its parent, which must not be hidden. `seen`, the
+        post as `handle`'s client saw it, may save a store that does not know the post a read."""
 
     @abstractmethod
     def mark_outcome(

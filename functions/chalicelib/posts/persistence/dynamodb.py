@@ -8,12 +8,13 @@ botocore are imported on first use, so `import app` stays cheap.
 
 What a write must know of the post before it can count (a reply: whether it is its parent's first
 answer; a reaction: the counts to answer with; delete and hide: what the post counted) comes from
-`Known`, the posts this container last read or wrote. Nothing it holds is trusted: the write names
-what it assumed in its condition (the reaction version, the post's version, its answer), and when
-that no longer holds DynamoDB cancels it and hands back the item as it is
+`Known`, the posts this container last read or wrote, or else from `Seen`, the post as the
+client saw it (`chalicelib.posts.seen`). Neither is trusted: the write names what it assumed in
+its condition (the space, the reaction version and counts, the post's version, its answer), and
+when that no longer holds DynamoDB cancels it and hands back the item as it is
 (ReturnValuesOnConditionCheckFailure = ALL_OLD), so the next attempt knows, with no read. A post
-this container has not seen costs one consistent read first (a reaction, delete or hide), or, for
-a reply that turns out to be the first answer, one cancelled attempt.
+known to neither costs one consistent read first (a reaction, delete or hide), or, for a reply that
+turns out to be the first answer, one cancelled attempt.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from chalicelib.posts.persistence.base import (
     Post,
     PostsStore,
     RateCount,
+    Seen,
     WriteConflictError,
     WriteRefusedError,
 )
@@ -176,20 +178,22 @@ class DynamoDBPostsStore(PostsStore):
     # --- writes ---
 
     @storage
-    def create(self, post: Post, record: IdempotencyRecord, rate: RateCount) -> None:
+    def create(
+        self, post: Post, record: IdempotencyRecord, rate: RateCount, *, parent_seen: Seen | None = None
+    ) -> None:
         """One TransactWrite: [post, idempotency record] put, then [parent, rate count] updated,
         then the metrics' counters. A reply's parent is updated under an assumption about its
-        answer (see `_answer_condition`); when that is stale, the cancelled write hands the parent
-        back and the next attempt knows it."""
+        answer (see `_answer_condition`), from what this container knows of the parent, else from
+        what the client saw (`parent_seen`), else that it is not the answer; when that is wrong,
+        the cancelled write hands the parent back and the next attempt knows it."""
         from pynamodb.exceptions import TransactWriteError
 
         models = self.models()
         now = rules.created(post.id)
         parent = self.known.get(post.parent) if post.parent is not None else None
+        guess = parent_seen if parent is None else Seen.of(parent, None)  # the parent's author, and its answer
         for _ in range(ATTEMPTS):
-            answer = parent is not None and rules.is_answer(
-                parent.author, parent.first_answer_at is not None, post.author
-            )
+            answer = guess is not None and rules.is_answer(guess.author, guess.answered, post.author)
             tally = rules.posted(post.presence(), post.author, now)
             if post.parent is not None:
                 tally.merge(rules.replied(post.parent, post.space, answer=answer, now=rules.parse_iso(post.created_at)))
@@ -209,6 +213,7 @@ class DynamoDBPostsStore(PostsStore):
                     if found is None or found.parent is not None or not found.open or found.space != post.space:
                         raise ParentRefusedError(f"{post.parent} cannot take a reply in {post.space}") from exc
                     parent = self.known.put(found)  # the answer was assumed wrongly: now it is known
+                    guess = Seen.of(parent, None)
                     continue
                 if CONFLICT in codes or codes[0] == CONDITION_FAILED:
                     raise WriteConflictError(f"create of {post.id} conflicted: {codes}") from exc
@@ -354,71 +359,75 @@ class DynamoDBPostsStore(PostsStore):
             raise WriteRefusedError(f"no post {post_id}") from exc
 
     @storage
-    def react(self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None) -> Post:
-        """One TransactWrite that assumes the reaction version `Known` holds, so the counts it
-        answers are exact: [parent not hidden, for a reply] checked, then the post and the counts
-        updated (or, when the reaction is already so, only the post's version checked).
+    def react(
+        self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None, seen: Seen | None = None
+    ) -> Seen:
+        """One TransactWrite that assumes the post's reactions are as seen (by this container,
+        else by the client: `seen`, else one consistent read first), so the counts it answers are
+        exact: [parent not hidden, for a reply] checked, then the post and the counts updated (or,
+        when the reaction is already so, only that assumption checked).
 
-        When other reactions got there first (the version moved on), assuming again would race
-        them again: the next attempt assumes nothing but the reaction itself (not there yet to
+        A wrong assumption is refused with the post handed back, and the next attempt assumes that.
+        When other reactions got there first even so (the version moved on), assuming again would
+        race them again: the next attempt assumes nothing but the reaction itself (not there yet to
         add, there to take away), as ADD and DELETE commute, and a consistent read answers the
         counts. So a busy post costs up to three requests, never a refusal."""
         from pynamodb.exceptions import TransactWriteError
 
         models = self.models()
-        known: Post | None = self._known_or_read(post_id)
+        base = self.known.get(post_id)  # the whole post, when this container has it
+        if base is None and seen is None:
+            base = self._known_or_read(post_id)
+        view: Seen | None = Seen.of(base, handle) if base is not None else seen
+        learnt = False  # whether `view` is what the post was at the last attempt
         for attempt in range(ATTEMPTS):
-            if known is not None and known.parent != under:
+            if base is not None and base.parent != under:
                 raise WriteRefusedError(f"{post_id} is not a reply under {under}")  # a fact that never changes
             try:
-                changed = self._react_once(models, post_id, kind, handle, on, under, known)
+                answer = self._react_once(models, post_id, kind, handle, on, under, view)
             except TransactWriteError as exc:
                 codes = _cancellation_codes(exc)
                 at = 1 if under is not None else 0
                 if under is not None and codes and codes[0] == CONDITION_FAILED:
                     raise WriteRefusedError(f"reaction on {post_id} under hidden {under}") from exc
                 if len(codes) > at and codes[at] == CONDITION_FAILED:
-                    if known is None:
+                    if view is None:
                         raise WriteRefusedError(f"{handle}'s {kind} on {post_id} is already so, or closed") from exc
-                    found = _returned(models, exc, at) or self.get(post_id)  # a condition check hands none back
-                    raced = found.reaction_version != known.reaction_version
-                    known = None if raced else self.known.put(found)
+                    base = self.known.put(_returned(models, exc, at) or self.get(post_id))  # a check hands none back
+                    raced = learnt and base.reaction_version != view.reaction_version
+                    view, learnt = (None, False) if raced else (Seen.of(base, handle), True)
                     continue
                 if CONFLICT in codes:
                     time.sleep(0.01 * (attempt + 1))
                     continue
                 raise StorageUnavailableError(f"reaction on {post_id} failed: {error_code(exc)}") from exc
-            if known is None:
-                return self.get(post_id)
-            if changed is None or changed is known:
-                if changed is None:
-                    raise WriteRefusedError(f"{post_id} is deleted or hidden")
+            if view is None:
+                return Seen.of(self.get(post_id), handle)
+            if answer is None:
+                raise WriteRefusedError(f"{post_id} is deleted or hidden")
+            if answer is view:
                 raise WriteRefusedError(f"{handle}'s {kind} on {post_id} is already {'on' if on else 'off'}")
-            return self.known.put(changed)
+            if base is not None:
+                self.known.put(_toggled(base, kind, handle, on))
+            return answer
         raise WriteConflictError(f"reactions on {post_id} kept changing")
 
     def _react_once(
-        self, models: ModuleType, post_id: str, kind: str, handle: str, on: bool, under: str | None, known: Post | None
-    ) -> Post | None:
-        """One attempt: assuming `known` (None: nothing), what the post is afterwards (None:
-        refused as closed; `known` itself: already so, nothing written)."""
+        self, models: ModuleType, post_id: str, kind: str, handle: str, on: bool, under: str | None, view: Seen | None
+    ) -> Seen | None:
+        """One attempt: assuming `view` (None: nothing), the reactions afterwards (None: refused
+        as closed; `view` itself: already so, nothing written)."""
         from pynamodb.transactions import TransactWrite
 
         Posts = models.PostItem
         count: Any = getattr(Posts, f"{kind}_count")
         by: Any = getattr(Posts, f"{kind}_by")
-        changed: Post | None = None
-        if known is not None:
-            who = known.reactors(kind)
-            if (handle in who) == on:
-                changed = known
-            elif not on or known.open:
-                changed = replace(
-                    known,
-                    reactions={**known.reactions, kind: who | {handle} if on else who - {handle}},
-                    counts={**known.counts, kind: known.reaction_count(kind) + (1 if on else -1)},
-                    reaction_version=known.reaction_version + 1,
-                )
+        answer: Seen | None = None
+        if view is not None:
+            if (kind in view.mine) == on:
+                answer = view
+            elif not on or view.open:
+                answer = view.toggled(kind, on)
         pk, sk = models.post_key(post_id)
         with TransactWrite(connection=Posts._get_connection().connection) as transaction:
             if under is not None:
@@ -426,22 +435,22 @@ class DynamoDBPostsStore(PostsStore):
                 transaction.condition_check(
                     Posts, parent_pk, parent_sk, condition=Posts.pk.exists() & Posts.hidden.does_not_exist()
                 )
-            if known is not None and (changed is None or changed is known):
-                pinned = Posts.pk.exists() & _reactions_as_known(Posts, known) & _open_as_known(Posts, known)
+            if view is not None and (answer is None or answer is view):
+                pinned = Posts.pk.exists() & _as_seen(Posts, view, handle) & _open_as_seen(Posts, view)
                 transaction.condition_check(Posts, pk, sk, condition=pinned)
-                return changed
+                return answer
             condition = _open(Posts) & ~by.contains(handle) if on else Posts.pk.exists() & by.contains(handle)
-            if known is not None:
-                condition = condition & _reactions_as_known(Posts, known)
+            if view is not None:
+                condition = condition & _as_seen(Posts, view, handle)
             step = 1 if on else -1
             actions = [count.add(step), by.add({handle}) if on else by.delete({handle}), Posts.reaction_version.add(1)]
             parent_condition = Posts.parent == under if under is not None else Posts.parent.does_not_exist()
             transaction.update(
                 Posts(pk, sk), actions=actions, condition=condition & parent_condition, return_values=ALL_OLD
             )
-            space = known.space if known is not None else self._space_of(post_id)
+            space = view.space if view is not None else self._space_of(post_id)  # the condition pins it
             _count(transaction, rules.reacted(space, handle, on, self._clock()))
-        return changed
+        return answer
 
     def _space_of(self, post_id: str) -> str:
         known = self.known.get(post_id)  # the space never changes, so any picture of the post will do
@@ -543,6 +552,32 @@ def _version_is(attribute: Any, value: int) -> Any:
 
 def _reactions_as_known(Posts: Any, known: Post) -> Any:
     return _version_is(Posts.reaction_version, known.reaction_version)
+
+
+def _as_seen(Posts: Any, view: Seen, handle: str) -> Any:
+    """The post is in the space seen, with the reactions seen: the version, every count and every
+    reaction of `handle`'s. What a container knows makes the last two follow from the first; what
+    a client sent need not, and is checked all the same."""
+    condition = (Posts.space == view.space) & _version_is(Posts.reaction_version, view.reaction_version)
+    for kind in KINDS:
+        condition = condition & _version_is(getattr(Posts, f"{kind}_count"), view.reaction_count(kind))
+        by = getattr(Posts, f"{kind}_by")
+        condition = condition & (by.contains(handle) if kind in view.mine else ~by.contains(handle))
+    return condition
+
+
+def _open_as_seen(Posts: Any, view: Seen) -> Any:
+    return _open(Posts) if view.open else Posts.pk.exists() & ((Posts.deleted == True) | Posts.hidden.exists())  # noqa: E712
+
+
+def _toggled(post: Post, kind: str, handle: str, on: bool) -> Post:
+    who = post.reactors(kind)
+    return replace(
+        post,
+        reactions={**post.reactions, kind: who | {handle} if on else who - {handle}},
+        counts={**post.counts, kind: post.reaction_count(kind) + (1 if on else -1)},
+        reaction_version=post.reaction_version + 1,
+    )
 
 
 def _open_as_known(Posts: Any, known: Post) -> Any:

@@ -26,6 +26,7 @@ from chalicelib.posts.persistence.base import (
     Post,
     PostsStore,
     RateCount,
+    Seen,
     WriteConflictError,
     WriteRefusedError,
 )
@@ -90,7 +91,10 @@ class MemoryPostsStore(PostsStore):
 
     # --- writes ---
 
-    def create(self, post: Post, record: IdempotencyRecord, rate: RateCount) -> None:
+    def create(
+        self, post: Post, record: IdempotencyRecord, rate: RateCount, *, parent_seen: Seen | None = None
+    ) -> None:
+        # Everything is known here: what the client saw (`parent_seen`) is not needed.
         with self._lock:
             if (record.author, record.key) in self._keys:
                 raise IdempotencyKeyTakenError(f"{record.author} used key {record.key} before")
@@ -157,7 +161,9 @@ class MemoryPostsStore(PostsStore):
                 post_id, post is not None and post.space in spaces, post and replace(post, hidden=hidden)
             )
 
-    def react(self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None) -> Post:
+    def react(
+        self, post_id: str, kind: str, handle: str, on: bool, *, under: str | None = None, seen: Seen | None = None
+    ) -> Seen:
         with self._lock:
             post = self._posts.get(post_id)
             parent = self._posts.get(under) if under is not None else None
@@ -177,7 +183,8 @@ class MemoryPostsStore(PostsStore):
                 counts={**post.counts, kind: post.reaction_count(kind) + step},
                 reaction_version=post.reaction_version + 1,
             )
-            return self._change(post_id, allowed, new, rules.reacted(post.space, handle, on, self._clock()))
+            changed = self._change(post_id, allowed, new, rules.reacted(post.space, handle, on, self._clock()))
+            return Seen.of(changed, handle)
 
     def mark_outcome(
         self, post_id: str, space: str, by: str, outcome: Outcome | None, week: str, *, any_author: bool
