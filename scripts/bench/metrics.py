@@ -49,14 +49,10 @@ from typing import Any
 from bench import report, report_times
 from bench.posts import PEOPLE, Figures, InProcess, _directory, _settings
 
-REPO = Path(__file__).resolve().parents[2]
-for _path in (REPO / "functions", REPO / "scripts"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-
-from chalicelib.metrics import rules  # noqa: E402
-from chalicelib.metrics.rules import PastWeek  # noqa: E402
-from devstack import local_aws  # noqa: E402
+# bench.posts, imported above, has put functions/ and scripts/ on the path.
+from chalicelib.metrics import rules
+from chalicelib.metrics.rules import PastWeek
+from devstack import local_aws
 
 RUNS = 150
 WARM = 10

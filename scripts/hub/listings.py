@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from hub.content import Org, Person, Space
-from hub.pages import Views, parent_chain, person_link, person_with_title, picture, space_link, stated
+from hub.pages import Views, manager_chain, parent_chain, person_link, person_with_title, picture, space_link, stated
 
 #: Rows on one page of the directory and of the teams index: a page stays near 150 KB of HTML.
 PAGE_SIZE = 500
@@ -344,19 +344,8 @@ def _chart(
 
 def _crumbs(views: Views, person: Person) -> str:
     root = "../../"
-    chain = [person_link(boss, root) for boss in reversed(_managers(views.org, person))]
+    chain = [person_link(boss, root) for boss in reversed(manager_chain(views.org, person))]
     return f'<p class="commons-crumbs"><a href="{root}org-chart/">Whole org chart</a> › {" › ".join(chain)}</p>'
-
-
-def _managers(org: Org, person: Person) -> list[Person]:
-    chain: list[Person] = []
-    seen = {person.handle}
-    boss = org.people.get(person.manager or "")
-    while boss is not None and boss.handle not in seen:
-        seen.add(boss.handle)
-        chain.append(boss)
-        boss = org.people.get(boss.manager or "")
-    return chain
 
 
 def _chart_id(person: Person) -> str:

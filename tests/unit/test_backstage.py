@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +21,11 @@ from hub.content import SCHEMAS, load_org, split_front_matter
 from hub.importers import backstage
 from tests.conftest import REPO
 from tests.unit.test_build import REPO_URL, mkdocs_build
+from tests.unit.test_importers import Outcome
 
 EXAMPLE = REPO / "tests" / "fixtures" / "backstage"
 HOME = "# Riverbend\n\nRiverbend makes maps for walkers.\n"
 NEEDS_ALL = "needs a purpose, the outcome that counts and two stewards"
-
-
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def problems(self) -> list[str]:
-        return self.err.splitlines()[:-1]
-
-    @property
-    def summary(self) -> str:
-        return self.err.splitlines()[-1]
 
 
 def run(capsys: pytest.CaptureFixture[str], content: Path, *catalogs: Path, dry_run: bool = False) -> Outcome:
