@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -45,7 +46,10 @@ def devstack(root: Path, work: Path) -> Iterator[str]:
     command = [sys.executable, str(REPO / "scripts" / "devstack"), "--root", str(root)]
     command += ["--port", str(port), "--state-dir", str(work / "state"), "--idp-port", "0"]
     command += ["--smtp-port", "0"]  # the mailbox says where it listens (dev_smtp)
-    proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    # The browser tests write and read at once: the spaces table is worked out at each read here.
+    # Keeping it for a minute is tested in tests/integration/test_metrics_api.py.
+    env = {**os.environ, "COMMONS_METRICS_SUMMARY_SECONDS": "0"}
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     deadline = time.monotonic() + 30
     while True:

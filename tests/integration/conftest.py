@@ -108,9 +108,9 @@ class Stack:
         )
         return {COOKIE: SessionSigner(self.settings.session_keys).seal(session)}
 
-    def install(self, **changes: Any) -> None:
-        """Serve the app with these settings changed (restored after each test)."""
-        install(Services.build(replace(self.settings, **changes), mail_sender=self.sender))
+    def install(self, clock: Callable[[], float] = time.time, **changes: Any) -> None:
+        """Serve the app with these settings changed, and this clock (restored after each test)."""
+        install(Services.build(replace(self.settings, **changes), mail_sender=self.sender, clock=clock))
 
     def authorize(self, visitor: requests.Session, login: str = "jane.doe", next_path: str = "/teams/platform/") -> str:
         """Start sign-in and pass the provider's login page; returns the callback URL, not yet followed."""

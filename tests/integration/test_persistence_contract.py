@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.errors import RateLimitedError, StorageUnavailableError, UnknownPostError
+from chalicelib.metrics import rules
 from chalicelib.posts.config import PostsSettings
 from chalicelib.posts.persistence.base import (
     Edit,
@@ -324,10 +325,26 @@ def test_writes_count_posts_replies_answers_reactions_outcomes_and_people(counte
     assert [w.week for w in store.metrics().weeks("ORG", WEEKS)] == WEEKS  # every week, in order
     assert week(store, "ORG", "2026-W48") == week(store, "ORG", "2026-W50") == {"people": 0}
     assert week(store, "SPACE#design") == {"people": 0}
-    quarter = store.metrics().quarter("2026-Q4")["platform"]
+    quarter = store.metrics().quarter("2026-Q4", people=True)["platform"]
     assert (quarter.count("posts"), quarter.count("outcomes"), quarter.count("answered")) == (1, 1, 1)
     assert quarter.people == 3 and quarter.unanswered == frozenset()
     assert quarter.last_post_at == post.created_at
+
+
+def test_the_quarters_people_follow_each_write_through_the_summary_of_the_last_read(counted: PostsStore) -> None:
+    metrics = counted.metrics()
+    post = add(counted, written("2026-12-01 09:00:00"))
+    add(counted, written("2026-12-01 10:00:00", "lee.park", space="design"))
+    assert {s: q.people for s, q in metrics.quarter("2026-Q4").items()} == {"platform": 0, "design": 0}
+    first = metrics.quarter("2026-Q4", people=True)
+    assert {s: q.people for s, q in first.items()} == {"platform": 1, "design": 1}
+    assert metrics.quarter("2026-Q4", people=True) == first  # read again from the summary
+    counted.react(post.id, "like", "lee.park", True)  # a new person in platform
+    counted.react(post.id, "like", "jane.doe", True)  # the author again: the estimate stays
+    after = metrics.quarter("2026-Q4", people=True)
+    assert {s: q.people for s, q in after.items()} == {"platform": 2, "design": 1}
+    # The summary is an item of the quarter's partition, never a space of it.
+    assert "~people" not in after and rules.PEOPLE_SUMMARY not in metrics.quarter("2026-Q4")
 
 
 def test_unmark_hide_delete_and_restore_adjust_the_counts(counted: PostsStore) -> None:

@@ -160,3 +160,13 @@ def test_only_paths_on_this_origin_become_links() -> None:
         ("safePath", ["/\\evil.example"]),
         ("safePath", [None]),
     ) == ["/teams/platform/#post-1", None, None, None, None, None]
+
+
+def test_the_spaces_table_says_when_its_numbers_were_worked_out_and_only_from_a_time() -> None:
+    answers = node(
+        ("asOf", [{"as_of": "2026-12-02T10:42:05.123Z", "spaces": []}]),
+        ("asOf", [{"as_of": "<img src=x>", "spaces": []}]),
+        ("asOf", [{"as_of": 5}]),
+        ("asOf", [None]),
+    )
+    assert answers == ["10:42", "", "", ""]

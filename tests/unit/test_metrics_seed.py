@@ -52,6 +52,12 @@ def a_week_of_writes() -> rules.Tally:
     return tally.merge(rules.marked("platform", "lee.park", at("2026-11-13 09:00:00")))
 
 
+def without_adds(counts: dict[rules.Item, dict[str, int]]) -> dict[rules.Item, dict[str, int]]:
+    """The counters but `sketch_adds`, which counts additions to a sketch (repeats included): a
+    total knows its people, not how many times each was added, so only its being there compares."""
+    return {item: {k: n for k, n in named.items() if k != rules.SKETCH_ADDS} for item, named in counts.items()}
+
+
 def people_sets(tally: rules.Tally) -> dict[rules.Item, set[Any]]:
     return {
         item: {v for v, step in values.items() if step > 0}
@@ -62,11 +68,14 @@ def people_sets(tally: rules.Tally) -> dict[rules.Item, set[Any]]:
 
 def test_a_week_given_as_totals_leaves_the_same_counters_and_sketches_as_its_writes() -> None:
     writes = a_week_of_writes()
-    totals = writes.counts[week_item(space_scope("platform"), WEEK)]
+    totals = without_adds(writes.counts)[week_item(space_scope("platform"), WEEK)]
     assert totals["posts"] == 3 and totals["answered"] == 1, totals  # the week is what the docstring says
     people = ["jane.doe", "lee.park", "omar.haddad", "aisha.khan"]
     seeded = rules.past_weeks([PastWeek("platform", WEEK, totals, people)])
-    assert seeded.counts == writes.counts  # the space's week, the organisation's, the space's quarter
+    # The space's week, the organisation's, the space's quarter.
+    assert without_adds(seeded.counts) == without_adds(writes.counts)
+    quarter = rules.quarter_item("platform", "2026-Q4")
+    assert seeded.counts[quarter][rules.SKETCH_ADDS] == len(people) <= writes.counts[quarter][rules.SKETCH_ADDS]
     assert people_sets(seeded) == people_sets(writes)
     assert set(seeded.counts) == {
         week_item(space_scope("platform"), WEEK),
@@ -86,17 +95,21 @@ def test_spaces_add_up_in_the_organisation_and_its_own_weeks_stay_its_own() -> N
             PastWeek(None, WEEK, {"reactions": 1}, ["aisha.khan"]),
         ]
     )
-    assert seeded.counts[week_item(ORG, WEEK)] == {"posts": 3, "replies": 5, "reactions": 5}
-    assert seeded.counts[week_item(space_scope("design"), WEEK)] == {"posts": 1, "reactions": 4}
-    assert seeded.counts[rules.quarter_item("design", "2026-Q4")] == {"posts": 1}  # reactions are weekly only
-    org_people = set().union(*(s for item, s in people_sets(seeded).items() if item[0] == f"METRICS#{ORG}"))
+    weeks = without_adds(seeded.counts)
+    assert weeks[week_item(ORG, WEEK)] == {"posts": 3, "replies": 5, "reactions": 5}
+    assert weeks[week_item(space_scope("design"), WEEK)] == {"posts": 1, "reactions": 4}
+    # Each week's sketch counts the people added to it: 2 + 2 + 1 for the organisation's.
+    assert seeded.counts[week_item(ORG, WEEK)][rules.SKETCH_ADDS] == 5
+    # Reactions are weekly only; its two people joined the quarter's sketch.
+    assert seeded.counts[rules.quarter_item("design", "2026-Q4")] == {"posts": 1, rules.SKETCH_ADDS: 2}
+    org_people = set().union(*(s for item, s in people_sets(seeded).items() if item[0] == f"METRICS#{ORG}#people"))
     assert rules.estimate(org_people) == 4  # lee.park is one person in both spaces
     assert not any(item[1] == "aisha.khan" for item in seeded.items())
 
 
 def test_the_organisation_alone_touches_no_space_and_no_quarter() -> None:
     seeded = rules.past_weeks([PastWeek(None, WEEK, {"posts": 7}, [f"person.{n}" for n in range(50)])])
-    assert {pk for pk, _ in seeded.items()} == {f"METRICS#{ORG}"}
+    assert {pk for pk, _ in seeded.items()} == {f"METRICS#{ORG}", f"METRICS#{ORG}#people"}
     assert rules.estimate(set().union(*people_sets(seeded).values())) == 50
     assert not seeded.stamps
 
@@ -110,8 +123,8 @@ def test_a_week_counts_in_the_quarter_of_its_thursday_and_the_last_post_is_the_l
             PastWeek("platform", "2026-W39", {"outcomes": 1}, ["jane.doe"]),
         ]
     )
-    assert seeded.counts[rules.quarter_item("platform", "2026-Q4")] == {"posts": 3}
-    assert seeded.counts[rules.quarter_item("platform", "2026-Q3")] == {"outcomes": 1}
+    assert seeded.counts[rules.quarter_item("platform", "2026-Q4")] == {"posts": 3, rules.SKETCH_ADDS: 2}
+    assert seeded.counts[rules.quarter_item("platform", "2026-Q3")] == {"outcomes": 1, rules.SKETCH_ADDS: 1}
     assert seeded.stamps[rules.quarter_item("platform", "2026-Q4")] == {rules.LAST_POST: "2026-10-05T00:00:00.000Z"}
 
 

@@ -51,9 +51,10 @@ def space_metrics(incoming: Incoming, services: Services) -> Outgoing:
 
 def space_summaries(incoming: Incoming, services: Services) -> Outgoing:
     actor_of(incoming, services)
-    metrics = services.posts.store.metrics()
-    now = services.clock()
-    return json_body({"quarter": rules.quarter(now), "spaces": reading.summaries(metrics, services.directory, now)})
+    metrics, now = services.posts.store.metrics(), services.clock()
+    fresh = services.settings.posts.metrics_summary_seconds
+    as_of, spaces = reading.summaries(metrics, services.directory, now, fresh)
+    return json_body({"quarter": rules.quarter(now), "as_of": rules.iso_time(as_of), "spaces": spaces})
 
 
 def health(incoming: Incoming, services: Services) -> Outgoing:

@@ -73,8 +73,15 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/metrics.csv": {"get": _csv_read("The organisation's weeks as CSV")},
     "/api/metrics/spaces": {
         "get": spec.read(
-            "Every space's quarter: outcomes against the last quarter, people, median time to a first answer",
-            spec.obj({"quarter": spec.TEXT, "spaces": {"type": "array", "items": spec.ref("SpaceSummary")}}),
+            "Every space's quarter: outcomes against the last quarter, people, median time to a first answer"
+            " (worked out at most once a minute for everyone: `as_of` says when)",
+            spec.obj(
+                {
+                    "quarter": spec.TEXT,
+                    "as_of": {"type": "string", "format": "date-time"},
+                    "spaces": {"type": "array", "items": spec.ref("SpaceSummary")},
+                }
+            ),
         )
     },
     "/api/metrics/spaces/{slug}": {

@@ -48,7 +48,7 @@ def _weeks_table(rows: list[dict[str, Any]]) -> str:
     return _scrolling("Weeks", f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def _spaces_table(spaces: list[dict[str, Any]], quarter: str) -> str:
+def _spaces_table(spaces: list[dict[str, Any]], quarter: str, as_of: float) -> str:
     columns = (
         "Space",
         "Outcomes this quarter",
@@ -67,7 +67,7 @@ def _spaces_table(spaces: list[dict[str, Any]], quarter: str) -> str:
             f'<td class="text">{escape(s["trend"])}</td><td>{int(s["active_people_this_quarter"])}</td>'
             f"<td>{escape(str(median)) if median is not None else '–'}</td></tr>"
         )
-    caption = f"Spaces in {escape(quarter)}"
+    caption = f"Spaces in {escape(quarter)}, as of {escape(rules.iso_time(as_of)[11:16])} UTC"
     table = f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     return _scrolling("Spaces", table)
 
@@ -83,11 +83,11 @@ def impact_page(incoming: Incoming, services: Services) -> Outgoing:
     count = reading.parse_weeks(incoming.param("weeks"))
     metrics, now = services.posts.store.metrics(), services.clock()
     rows = reading.weekly(metrics, rules.ORG, now, count)
-    spaces = reading.summaries(metrics, services.directory, now)
+    as_of, spaces = reading.summaries(metrics, services.directory, now, services.settings.posts.metrics_summary_seconds)
     body = (
         "<p>How often each space achieved its purpose, how many people take part, and how fast posts get "
         'answered. <a href="/api/metrics.csv">Download the weeks as CSV</a>.</p>'
         + _weeks_table(rows)
-        + _spaces_table(spaces, rules.quarter(now))
+        + _spaces_table(spaces, rules.quarter(now), as_of)
     )
     return _page("Impact", body)

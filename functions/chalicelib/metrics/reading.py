@@ -1,7 +1,9 @@
 """The metrics as the API and the pages show them, read in a bounded number of requests:
 
 - a scope's weeks (`weekly`): one Query (1 page, 2 at 104 weeks of 100,000 active people);
-- every space's summary (`summaries`): two Queries, this quarter's and the last one's;
+- every space's summary (`summaries`): the table a reader kept in the last minute, one GetItem; else
+  two Queries, this quarter's and the last one's, a BatchGet of the sketches of the spaces whose
+  people moved since (`base.PeopleSummary`), and the table kept again (a Put);
 - the health lists (`health`): those two Queries and one of the outcome counts.
 
 The median time to a first answer comes from the per-space histogram of answer delays kept at write
@@ -19,7 +21,7 @@ from typing import Any
 from chalicelib.directory import Directory
 from chalicelib.errors import InvalidInputError, UnknownSpaceError
 from chalicelib.metrics import rules
-from chalicelib.metrics.persistence.base import MetricsStore, SpaceQuarter, Week
+from chalicelib.metrics.persistence.base import ROW, MetricsStore, SpaceQuarter, SpacesTable, Week
 
 DEFAULT_WEEKS = 26
 MAX_WEEKS = 104
@@ -77,28 +79,61 @@ def _trend(now: int, before: int) -> str:
     return "up" if now > before else "down" if now < before else "same"
 
 
-def summaries(store: MetricsStore, directory: Directory, now: float) -> list[dict[str, Any]]:
-    """Every space of the directory: this quarter against the last (two Queries)."""
-    this = rules.quarter(now)
-    current, previous = store.quarter(this), store.quarter(previous_quarter(this))
+def space_rows(store: MetricsStore, quarter: str) -> dict[str, dict[str, Any]]:
+    """Every space's numbers for the quarter, against the last (two Queries, and the people)."""
+    current, previous = store.quarter(quarter, people=True), store.quarter(previous_quarter(quarter))
+    rows = {}
+    for slug in {*current, *previous}:
+        mine, before = current.get(slug, SpaceQuarter(slug)), previous.get(slug, SpaceQuarter(slug))
+        rows[slug] = {
+            "outcomes_this_quarter": mine.count("outcomes"),
+            "outcomes_previous_quarter": before.count("outcomes"),
+            "active_people_this_quarter": mine.people,
+            "posts_this_quarter": mine.count("posts"),
+            "answered_this_quarter": mine.count("answered"),
+            "median_hours_to_first_answer": rules.median_hours(_histogram(mine.counts)),
+        }
+    return rows
+
+
+def spaces_table(store: MetricsStore, now: float, fresh_seconds: int) -> SpacesTable:
+    """The quarter's table as kept, while it is less than `fresh_seconds` old; otherwise worked
+    out again (`space_rows`) and kept for the next readers. One GetItem while it is fresh."""
+    quarter = rules.quarter(now)
+    kept = store.spaces_table(quarter) if fresh_seconds > 0 else None
+    if kept is not None and 0 <= now - kept.computed_at < fresh_seconds:
+        return kept
+    table = SpacesTable(int(now * 1000) / 1000, space_rows(store, quarter))  # to the millisecond, as kept
+    if fresh_seconds > 0:
+        store.keep_spaces_table(quarter, table)
+    return table
+
+
+def summaries(
+    store: MetricsStore, directory: Directory, now: float, fresh_seconds: int = 0
+) -> tuple[float, list[dict[str, Any]]]:
+    """When the numbers were worked out, and every space of the directory with them: this quarter
+    against the last. With `fresh_seconds`, the table kept by a reader in the last that many
+    seconds is served as it is (`spaces_table`)."""
+    table = spaces_table(store, now, fresh_seconds)
     answer = []
     for slug, name in sorted(directory.space_names().items()):
-        mine, before = current.get(slug, SpaceQuarter(slug)), previous.get(slug, SpaceQuarter(slug))
-        outcomes = mine.count("outcomes")
+        row = {**dict.fromkeys(ROW, 0), "median_hours_to_first_answer": None, **table.rows.get(slug, {})}
+        outcomes, before = int(row["outcomes_this_quarter"] or 0), int(row["outcomes_previous_quarter"] or 0)
         answer.append(
             {
                 "slug": slug,
                 "name": name,
                 "outcomes_this_quarter": outcomes,
-                "outcomes_previous_quarter": before.count("outcomes"),
-                "trend": _trend(outcomes, before.count("outcomes")),
-                "active_people_this_quarter": mine.people,
-                "posts_this_quarter": mine.count("posts"),
-                "answered_this_quarter": mine.count("answered"),
-                "median_hours_to_first_answer": rules.median_hours(_histogram(mine.counts)),
+                "outcomes_previous_quarter": before,
+                "trend": _trend(outcomes, before),
+                "active_people_this_quarter": int(row["active_people_this_quarter"] or 0),
+                "posts_this_quarter": int(row["posts_this_quarter"] or 0),
+                "answered_this_quarter": int(row["answered_this_quarter"] or 0),
+                "median_hours_to_first_answer": row["median_hours_to_first_answer"],
             }
         )
-    return answer
+    return table.computed_at, answer
 
 
 @dataclass(frozen=True)

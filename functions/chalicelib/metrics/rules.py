@@ -16,8 +16,15 @@ Counters live per scope (the organisation, `ORG`, or one space, `SPACE#<slug>`) 
   they stay counted when they undo what they did.
 
 Each space also has, per quarter, an item with the same counters and `last_post_at`
-(`quarter_item`), one with its own sketch, and one with `unanswered`: the ids of its open
-top-level posts of that quarter with no answer yet, the health page's list (`quarter_part`).
+(`quarter_item`), one with `unanswered`: the ids of its open top-level posts of that quarter with
+no answer yet, the health page's list (`quarter_part`), and its own sketch, in a partition of the
+quarter's sketches (`quarter_people_item`), so that reading every space's counters reads none.
+Sketches are kept apart from counters: a week's shards in its scope's partition of sketches
+(`people_item`), a quarter's in the quarter's (`quarter_people_item`). Every counters item whose
+sketch a person joins (a week's, a quarter's) also counts `sketch_adds`, each time someone was
+added to that sketch (a repeat included; `sketch_counted_in`), so a reader that kept an estimate
+of the sketch knows from the counters alone whether it may have changed since: the estimates as
+last read are an item of the counters' partition (`PEOPLE_SUMMARY`), which the same Query reads.
 Every item is bounded: counters are fixed in number, a sketch by its registers (below), and
 `unanswered` by one quarter of one space's posts (27 bytes an id, so about 14,000 unanswered posts
 in a quarter before DynamoDB's 400 KB item limit).
@@ -66,6 +73,8 @@ WORKING_DAY_SECONDS = 24 * 3600
 PEOPLE = "people"  # the sketch's attribute
 UNANSWERED = "unanswered"  # a quarter item's set of the ids of its top-level posts not answered yet
 LAST_POST = "last_post_at"
+SKETCH_ADDS = "sketch_adds"  # on a quarter item: people added to its sketch so far, repeats included
+PEOPLE_SUMMARY = "~people"  # sort key, in a quarter's partition, of its estimates as last read
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 Item = tuple[str, str]  # (pk, sk) of a counters item
@@ -86,8 +95,9 @@ def week_item(scope: str, week: str) -> Item:
 
 
 def people_item(scope: str, week: str, shard: int) -> Item:
-    """One shard of a scope's sketch of a week's people; sorts right after the week's counters."""
-    return (f"METRICS#{scope}", f"{week}#people#{shard}")
+    """One shard of a scope's sketch of a week's people, in the scope's partition of sketches: a
+    Query of its weeks' counters reads none, and one of its sketches reads a range of weeks."""
+    return (f"METRICS#{scope}#{PEOPLE}", f"{week}#{shard}")
 
 
 def quarter_item(slug: str, quarter: str) -> Item:
@@ -96,9 +106,20 @@ def quarter_item(slug: str, quarter: str) -> Item:
 
 
 def quarter_part(slug: str, quarter: str, part: str) -> Item:
-    """One space's quarter sketch (`PEOPLE`) or unanswered posts (`UNANSWERED`), beside its
-    counters but apart from them, so a write that changes neither never rewrites a large item."""
+    """One space's quarter's unanswered posts (`UNANSWERED`), beside its counters but apart from
+    them, so a write that changes neither never rewrites a large item."""
     return (f"METRICS#QUARTER#{quarter}", f"{slug}#{part}")
+
+
+def spaces_table_item(quarter: str) -> Item:
+    """The impact dashboard's table of every space for a quarter, as a reader last worked it out."""
+    return (f"METRICS#QUARTER#{quarter}#table", "spaces")
+
+
+def quarter_people_item(slug: str, quarter: str) -> Item:
+    """One space's sketch of the quarter's people, in a partition of sketches alone: a Query of
+    the quarter's counters reads none of them, and a read of the sketches names the ones it needs."""
+    return (f"METRICS#QUARTER#{quarter}#{PEOPLE}", slug)
 
 
 @dataclass
@@ -305,8 +326,16 @@ def sketched_in(space: str | None, week: str, quarter_: str, shard: int) -> list
     return [
         people_item(space_scope(space), week, shard),
         people_item(ORG, week, shard),
-        quarter_part(space, quarter_, PEOPLE),
+        quarter_people_item(space, quarter_),
     ]
+
+
+def sketch_counted_in(space: str | None, week: str, quarter_: str) -> list[Item]:
+    """The counters items whose `sketch_adds` count what joins the sketches `sketched_in` names:
+    the weeks' (the space's and the organisation's) and the space's quarter's."""
+    if space is None:
+        return [week_item(ORG, week)]
+    return [week_item(space_scope(space), week), week_item(ORG, week), quarter_item(space, quarter_)]
 
 
 def active(space: str, handle: str, now: float) -> Tally:
@@ -316,7 +345,7 @@ def active(space: str, handle: str, now: float) -> Tally:
     tally = Tally()
     for item in sketched_in(space, iso_week(now), quarter(now), shard):
         tally.member(item, PEOPLE, element, 1)
-    return tally
+    return tally.add(sketch_counted_in(space, iso_week(now), quarter(now)), SKETCH_ADDS, 1)
 
 
 @dataclass(frozen=True)
@@ -517,6 +546,8 @@ def past_weeks(seeds: Iterable[PastWeek]) -> Tally:
         for shard, element in found:
             for item in sketched_in(seed.space, seed.week, quarter_, shard):
                 tally.member(item, PEOPLE, element, 1)
+        if found:
+            tally.add(sketch_counted_in(seed.space, seed.week, quarter_), SKETCH_ADDS, len(found))
         if seed.space is not None and seed.counts.get("posts"):
             item, stamp = quarter_item(seed.space, quarter_), iso_time(_epoch(week_monday(seed.week)))
             if stamp > tally.stamps.get(item, {}).get(LAST_POST, ""):

@@ -23,6 +23,8 @@ class PostsSettings:
     endpoint: str = ""
     post_rate_per_minute: int = 30
     write_rate_per_minute: int = 120
+    # How long the impact dashboard's table of every space is served as worked out (0: never kept).
+    metrics_summary_seconds: int = 60
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str], problems: list[str]) -> PostsSettings:
@@ -51,6 +53,9 @@ class PostsSettings:
             write_rate_per_minute=_per_minute(
                 env, "COMMONS_WRITE_RATE_PER_MINUTE", cls.write_rate_per_minute, problems
             ),
+            metrics_summary_seconds=_seconds(
+                env, "COMMONS_METRICS_SUMMARY_SECONDS", cls.metrics_summary_seconds, problems
+            ),
         )
 
 
@@ -58,7 +63,17 @@ def _per_minute(env: Mapping[str, str], name: str, default: int, problems: list[
     value = env.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= 100_000:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 100_000:
         problems.append(f"{name} must be a whole number from 1 to 100000")
+        return default
+    return int(value)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit() and len(value) <= 4 and int(value) <= 3600):
+        problems.append(f"{name} must be a whole number of seconds from 0 to 3600")
         return default
     return int(value)

@@ -216,6 +216,12 @@
     });
   }
 
+  // When the spaces' numbers were worked out, as HH:MM (UTC), from the answer's `as_of`; "" if none.
+  function asOf(answer) {
+    var text = answer && typeof answer.as_of === "string" ? answer.as_of : "";
+    return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) ? text.slice(11, 16) : "";
+  }
+
   // Only a path on this origin becomes a link (never `javascript:` or another site).
   function safePath(url) {
     return typeof url === "string" && /^\/(?!\/)/.test(url) && url.indexOf("\\") === -1 ? url : null;
@@ -227,7 +233,7 @@
       return achievedThisQuarter(weeks, new Date(isoNow), answer);
     },
     times: times, answeredShare: answeredShare, axis: axis, bars: bars, sparkPoints: sparkPoints, trend: trend,
-    formatHours: formatHours, spaceRows: spaceRows, sortRows: sortRows, safePath: safePath, API: API, F: F
+    formatHours: formatHours, spaceRows: spaceRows, asOf: asOf, sortRows: sortRows, safePath: safePath, API: API, F: F
   };
   if (typeof module === "object" && module && module.exports) {
     module.exports = helpers;
@@ -433,11 +439,13 @@
 
   // -- the spaces table ------------------------------------------------------------------------
 
-  function spacesTable(section, rows) {
+  function spacesTable(section, rows, when) {
     if (!rows.length) {
       section.appendChild(el("p", "commons-chart__empty", "No space has any activity counted yet."));
       return;
     }
+    // The table is worked out at most once a minute for everyone: say when.
+    if (when) section.appendChild(el("p", "commons-impact__as-of", "As of " + when + " UTC."));
     var table = el("table", "commons-impact__table");
     var caption = el("caption");
     table.appendChild(caption);
@@ -546,7 +554,7 @@
     // Fetched at once, drawn after the charts (or their failure), so the charts come first.
     var spaces = Promise.all([get(API.spaces), org.catch(function () { return null; })]).then(function (answers) {
       var section = root.querySelector("[data-impact-spaces]");
-      if (section) spacesTable(section, spaceRows(answers[0]));
+      if (section) spacesTable(section, spaceRows(answers[0]), asOf(answers[0]));
     });
     Promise.all([org, spaces]).then(function () {
       status.hidden = true;

@@ -4,17 +4,22 @@ models are). The posts store writes them, inside its own transactions; `dynamodb
 Items (pk, sk):
   METRICS#ORG | METRICS#SPACE#<s>  <ISO week>             counters: posts, replies, reactions,
                                                            outcomes, answered, answered_within_a_day,
-                                                           delay_<bucket>
-  METRICS#ORG | METRICS#SPACE#<s>  <ISO week>#people#<n>  `people`: a binary set, one shard of the
+                                                           delay_<bucket>, sketch_adds
+  METRICS#ORG | METRICS#SPACE#<s>  ~people                `estimates`: the weeks' people as last
+                                                           read, `version` (`PeopleSummary`)
+  METRICS#<scope>#people           <ISO week>#<n>         `people`: a binary set, one shard of the
                                                            week's HyperLogLog sketch (n < 8)
   METRICS#QUARTER#<2026-Q4>        <slug>                 the space's quarter: the same counters,
                                                            and `last_post_at`
-  METRICS#QUARTER#<2026-Q4>        <slug>#people          `people`: the quarter's sketch
   METRICS#QUARTER#<2026-Q4>        <slug>#unanswered      `unanswered`: a string set of the ids of
                                                            the quarter's posts with no answer yet
+  METRICS#QUARTER#<2026-Q4>        ~people                `estimates`: the quarter's people by space
+                                                           as last read, `version` (`PeopleSummary`)
+  METRICS#QUARTER#<2026-Q4>#people <slug>                 `people`: the space's quarter's sketch
 
-ISO weeks sort as text (`2026-W09` < `2026-W10` < `2027-W01`), so one Query with `sk BETWEEN`
-reads a range of weeks with their sketches. Counter names are top-level attributes, so that ADD
+ISO weeks sort as text (`2026-W09` < `2026-W10` < `2027-W01`), and before `~people`, so one Query
+with `sk BETWEEN` reads a range of weeks' counters and the estimates kept, and one on the partition
+of sketches a range of weeks' sketches. Counter names are top-level attributes, so that ADD
 creates and adds to them in one update. Writes add to items (`updates`); seeding past weeks adds
 the same tallies to items read whole and puts them back (`whole_items`).
 """
@@ -60,6 +65,10 @@ class MetricsItem(TableItem):
 
     def string_set(self, name: str) -> frozenset[str]:
         return frozenset(self.raw.get(name, {}).get("SS", ()))
+
+    def number(self, name: str) -> int | None:
+        value = self.raw.get(name, {}).get("N")
+        return int(value) if value is not None else None
 
     def text(self, name: str) -> str | None:
         value = self.raw.get(name, {}).get("S")

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.metrics import rules
-from chalicelib.metrics.persistence.base import MetricsStore, SpaceQuarter, Week
+from chalicelib.metrics.persistence.base import (
+    MetricsStore,
+    PeopleSummary,
+    SpaceQuarter,
+    SpacesTable,
+    Week,
+    adds_of,
+    with_people,
+)
 
 
 class MetricsLedger:
@@ -51,6 +59,13 @@ class MetricsLedger:
         for item, stamps in tally.stamps.items():
             self.items.setdefault(item, {}).update(stamps)
 
+    def keep(self, item: rules.Item, version: int, summary: Any) -> None:
+        """Store a reader's summary unless another was stored since the `version` it read."""
+        with self.lock:
+            stored = self.items.get(item)
+            if (stored["summary"].version if stored else 0) == version:
+                self.items[item] = {"summary": summary}
+
     def read(self, item: rules.Item) -> dict[str, Any]:
         with self.lock:
             return {k: set(v) if isinstance(v, set) else v for k, v in self.items.get(item, {}).items()}
@@ -76,24 +91,51 @@ class MemoryMetricsStore(MetricsStore):
             people: set[bytes] = set()
             for shard in range(rules.SHARDS):
                 people |= self.ledger.read(rules.people_item(scope, week, shard)).get(rules.PEOPLE, set())
-            answer.append(Week(week, _counts(self.ledger.read((pk, sk))), rules.estimate(people)))
+            counts = _counts(self.ledger.read((pk, sk)))
+            counts.pop(rules.SKETCH_ADDS, None)
+            answer.append(Week(week, counts, rules.estimate(people)))
         return answer
 
-    def quarter(self, quarter: str) -> dict[str, SpaceQuarter]:
+    def quarter(self, quarter: str, *, people: bool = False) -> dict[str, SpaceQuarter]:
         pk, _ = rules.quarter_item("", quarter)
         parts: dict[str, dict[str, Any]] = {}
+        stored_summary = None
         for sk, stored in self.ledger.partition(pk).items():
+            if sk == rules.PEOPLE_SUMMARY:
+                stored_summary = stored
+                continue
             parts.setdefault(sk.partition("#")[0], {}).update(stored)
-        return {
+        spaces = {
             slug: SpaceQuarter(
                 slug,
                 _counts(stored),
-                rules.estimate(stored.get(rules.PEOPLE, set())),
+                0,
                 frozenset(stored.get(rules.UNANSWERED, set())),
                 stored.get(rules.LAST_POST),
             )
             for slug, stored in parts.items()
         }
+        if not people:
+            return spaces
+        summary = stored_summary["summary"] if stored_summary else PeopleSummary()
+        adds = adds_of(spaces)
+        stale = summary.stale(adds)
+        if stale:
+            sketches = {slug: self.ledger.read(rules.quarter_people_item(slug, quarter)) for slug in stale}
+            estimates = {slug: rules.estimate(sketch.get(rules.PEOPLE, set())) for slug, sketch in sketches.items()}
+            newer = summary.updated(adds, estimates)
+            self.ledger.keep((pk, rules.PEOPLE_SUMMARY), summary.version, newer)
+            summary = newer
+        return with_people(spaces, summary)
+
+    def spaces_table(self, quarter: str) -> SpacesTable | None:
+        kept = self.ledger.read(rules.spaces_table_item(quarter)).get("table")
+        return SpacesTable.decode(kept.computed_at, kept.encode() or b"") if kept is not None else None
+
+    def keep_spaces_table(self, quarter: str, table: SpacesTable) -> None:
+        if table.encode() is not None:
+            with self.ledger.lock:
+                self.ledger.items[rules.spaces_table_item(quarter)] = {"table": table}
 
     def add_whole(self, tally: rules.Tally) -> int:
         return self.ledger.add_whole(tally)
