@@ -13,6 +13,7 @@ Nothing here raises for bad YAML: each problem becomes a `Problem` that names th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -166,6 +167,9 @@ def load_plain(text: str) -> Any:
     """
     if "&" in text or "*" in text or len(text) >= MAX_NODES:
         return NOT_PLAIN
+    simple = _load_simple(text)
+    if simple is not None:
+        return simple
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -200,6 +204,69 @@ def _plain(node: yaml.Node, depth: int) -> Any:
             mapping[key] = _plain(value_node, depth + 1)
         return mapping
     raise _NotPlain
+
+
+#: A line of a flat mapping as people files are written: `key: value`, `key:` (a list follows), or
+#: a list item `- value` at the key's indent or two spaces in.
+_SIMPLE_LINE = re.compile(r"(?:(  )?- (?P<item>.+)|(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: (?P<value>.+))?)")
+#: What makes a plain scalar other than the text it reads as, or what YAML refuses: a start that
+#: is not a letter, digit or `_` (an indicator such as `-`, `[`, `'`, a space), a comment, a line
+#: break YAML knows and Python does not, a control character, a space at the end.
+_NOT_SIMPLE = re.compile("^\\W|#|[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ud800-\\udfff\\ufffe\\uffff]|\\s$")
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def _simple_scalar(text: str) -> bool:
+    """Whether YAML reads `text`, written plain in block context, as exactly this string: nothing
+    of `_NOT_SIMPLE` in it, no colon before a space or at the end (a mapping), and no implicit type
+    (a number, a boolean, null, a date...) matching it, as PyYAML's resolver decides."""
+    if _NOT_SIMPLE.search(text) or ": " in text or text.endswith(":"):
+        return False
+    resolvers = [*_IMPLICIT.get(text[0], ()), *_IMPLICIT.get(None, ())]
+    return not any(regexp.match(text) for _tag, regexp in resolvers)
+
+
+def _load_simple(text: str) -> dict[str, Any] | None:
+    """A flat mapping of plain strings and lists of them, read line by line: the shape of nearly
+    every people file. None for anything else, which the YAML parser then reads; whatever this
+    returns is what the parser would make of the text."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return None
+    mapping: dict[str, Any] = {}
+    items: list[str] | None = None  # the list being read, under the last `key:`
+    indent: str | None = None
+    for line in lines:
+        match = _SIMPLE_LINE.fullmatch(line)
+        if match is None:
+            return None
+        item = match["item"]
+        if item is not None:
+            if items is None or (indent is not None and indent != (match[1] or "")):
+                return None
+            if not _simple_scalar(item):
+                return None
+            indent = match[1] or ""
+            items.append(item)
+            continue
+        if items is not None and not items:
+            return None  # `key:` with no items: a null
+        key, value = match["key"], match["value"]
+        if key in mapping or not _simple_scalar(key):
+            return None
+        if value is None:
+            items, indent = [], None
+            mapping[key] = items
+        elif _simple_scalar(value):
+            items = None
+            mapping[key] = value
+        else:
+            return None
+    if items is not None and not items:
+        return None
+    return mapping
 
 
 def lazy_source(text: str, display: str, line_offset: int, first_line: int | None = None) -> Source:
