@@ -429,12 +429,27 @@ def _write(site_dir: Path, url: str, html: str) -> None:
         pass
     except FileNotFoundError:
         target.mkdir(parents=True, exist_ok=True)
-    # os.open, not open(): a text file object costs several more system calls, 100,000 times.
-    data = memoryview(html.encode("utf-8"))
-    fd = os.open(target / "index.html", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    write_bytes(target / "index.html", html.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Make the file at `path` hold `data`, rewriting a previous build's file in place.
+
+    A file that already holds `data` is left alone, and one that does not is overwritten without
+    being truncated first: freeing its blocks (with `discard` on this ext4) and writing them again
+    costs a millisecond a file, where reading 20 KB back from the page cache costs microseconds.
+    os.open, not open(): a file object costs several more system calls, 100,000 times.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        while data:
-            data = data[os.write(fd, data) :]
+        size = os.fstat(fd).st_size
+        if size == len(data) and os.pread(fd, size, 0) == data:
+            return
+        view, offset = memoryview(data), 0
+        while offset < len(data):
+            offset += os.pwrite(fd, view[offset:], offset)
+        if size > len(data):
+            os.ftruncate(fd, len(data))
     finally:
         os.close(fd)
 
@@ -485,10 +500,31 @@ def write_listing_pages(state: BuildState, site_dir: Path, shell: str) -> None:
         for extra in listing.extras:
             values = {TITLE_SLOT: escape(extra.title), BODY_SLOT: extra.body, EDIT_SLOT: "", SHELL_URL: extra.url}
             _write(site_dir, extra.url, _fill(pieces, values))
-        for path, text in listing.files.items():
-            target = site_dir / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        write_files(state, site_dir, listing.files)
+
+
+def write_files(state: BuildState, site_dir: Path, files: dict[str, str]) -> None:
+    """Write plain files (such as the org chart's JSON), in the previous build's folders: each
+    folder not made yet in this build is moved back whole, and what this build does not write in
+    it is deleted."""
+    folders: dict[str, set[str]] = {}
+    for path in files:
+        folder, _, name = path.rpartition("/")
+        folders.setdefault(folder, set()).add(name)
+    for folder, names in folders.items():
+        target = site_dir / folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if state.previous is not None and not target.exists() and (state.previous / folder).is_dir():
+            os.rename(state.previous / folder, target)
+            for entry in os.scandir(target):  # only in a folder of the previous build's
+                if entry.name not in names:
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+        target.mkdir(exist_ok=True)
+    for path, text in files.items():
+        write_bytes(site_dir / path, text.encode("utf-8"))
 
 
 def _drop_edit_button(html: str) -> str:
