@@ -15,7 +15,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from multiprocessing import get_context
@@ -75,6 +75,12 @@ class BuildState:
     nav: Any = None
     #: The theme's space page, rendered once and cut at its slots (`space_shell`).
     space_shell: SpaceShell | None = None
+    #: The person pages: the shell's pieces and the handles (`start_person_pages`), the next chunk
+    #: of them to write (shared with the worker), and the worker writing chunks beside the build.
+    people_plan: tuple[list[str], list[str]] | None = None
+    people_next: Any = None
+    people_work: Future[int] | None = None
+    people_pool: ProcessPoolExecutor | None = None
     spaces_by_src: dict[str, str] = field(default_factory=dict)
     made: dict[str, listings.Listing] = field(default_factory=dict)
     #: The previous build's output, set aside in the site folder (see `set_aside`), or None.
@@ -245,7 +251,25 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
         for page in spaces:
             page.meta["template"] = SPACE_TEMPLATE
     shell.meta["template"] = SPACE_TEMPLATE  # the shell page itself is not written
+    person_shell = files.get_file_from_path(SHELL).page
+    state.shell_html = _render_alone(env, config, files, state.nav, person_shell)
+    person_shell.meta["template"] = SPACE_TEMPLATE
+    start_person_pages(state, site_dir)
     return env
+
+
+def _render_alone(env: Any, config: Any, files: Any, nav: Any, page: Any) -> str:
+    """The page through the theme, as mkdocs' own build of it renders it, before that build."""
+    from mkdocs.commands.build import get_context
+
+    page.active = True
+    try:
+        context = get_context(nav, files.documentation_pages(), config, page)
+        context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
+        html: str = env.get_template(page.meta.get("template", "main.html")).render(context)
+        return html
+    finally:
+        page.active = False
 
 
 @dataclass
@@ -370,8 +394,6 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
 def on_post_page(output: str, page: Any, config: Any) -> str:
     state = _require_state()
     src = page.file.src_uri
-    if src == SHELL:
-        state.shell_html = output
     deferred = state.deferred.pop(src, None)
     if deferred is not None:
         facts, posts = deferred
@@ -386,13 +408,9 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
 def on_post_build(config: Any) -> None:
     state = _require_state()
     site_dir = Path(config["site_dir"])
-    shell_dir = site_dir / SHELL_URL
-    for leftover in shell_dir.iterdir():
-        leftover.unlink()
-    shell_dir.rmdir()
     if state.shell_html is None:
         raise RuntimeError("the person page shell was not rendered")
-    written = write_person_pages(state, site_dir, state.shell_html)
+    written = finish_person_pages(state, site_dir)
     write_listing_pages(state, site_dir, state.shell_html)
     write_directory(state.org, state.views.members, site_dir / "directory.json")
     write_people_index(state.org, site_dir / "search" / "people.json")
@@ -454,24 +472,61 @@ def write_bytes(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
-    """Fill the shell for each person. The shell's URL sits at the same depth, so relative links hold.
+def start_person_pages(state: BuildState, site_dir: Path) -> None:
+    """Start writing the person pages: with many people, a forked worker writes them while this
+    process builds the rest of the hub, and this process joins in when it is done (`finish_person_pages`).
 
-    With many people, a forked second process writes half of them: filling and writing is Python
-    work bound to one core, and each half needs nothing from the other.
+    Each page is the shell filled for a person; its URL sits at the shell's depth, so relative links
+    hold. Filling and writing is Python work bound to one core, and no page needs another.
     """
-    pieces = _shell_pieces(shell, edit=bool(state.edit_base))
+    assert state.shell_html is not None
+    pieces = _shell_pieces(state.shell_html, edit=bool(state.edit_base))
     handles = list(state.org.people)
-    if len(handles) < PARALLEL_PAGES_FROM or not two_processes():
+    state.people_plan = (pieces, handles)
+    (site_dir / "people").mkdir(parents=True, exist_ok=True)
+    if len(handles) >= PARALLEL_PAGES_FROM and two_processes():
+        fork = get_context("fork")
+        state.people_next = fork.Value("i", 0)
+        # The forked worker has the build's state already, the shared counter included.
+        state.people_pool = ProcessPoolExecutor(1, mp_context=fork)
+        state.people_work = state.people_pool.submit(_write_people_chunks, site_dir)
+
+
+def finish_person_pages(state: BuildState, site_dir: Path) -> int:
+    """Write the person pages the worker has not taken, wait for it; how many pages there are."""
+    assert state.people_plan is not None
+    pieces, handles = state.people_plan
+    if state.people_work is None:
         _write_people(site_dir, pieces, handles)
         return len(handles)
-    half = len(handles) // 2
-    # The forked worker has the build's state already; only the handles cross over.
-    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
-        second = pool.submit(_write_people, site_dir, pieces, handles[half:])
-        _write_people(site_dir, pieces, handles[:half])
-        second.result()
+    try:
+        _write_people_chunks(site_dir)
+        state.people_work.result()
+    finally:
+        if state.people_pool is not None:
+            state.people_pool.shutdown()
     return len(handles)
+
+
+#: Person pages a process takes at a time from the shared counter.
+CHUNK = 500
+
+
+def _write_people_chunks(site_dir: Path) -> int:
+    """Take the next `CHUNK` of person pages until none are left; how many this process wrote."""
+    state = _require_state()
+    assert state.people_plan is not None
+    pieces, handles = state.people_plan
+    written = 0
+    while True:
+        with state.people_next.get_lock():
+            start = state.people_next.value
+            state.people_next.value = start + CHUNK
+        if start >= len(handles):
+            return written
+        chunk = handles[start : start + CHUNK]
+        _write_people(site_dir, pieces, chunk)
+        written += len(chunk)
 
 
 #: Below this many person pages one process writes them all.
