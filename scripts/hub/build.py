@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -72,12 +73,18 @@ class BuildState:
     #: Makes the markers for those parts unguessable, so no page's own Markdown holds one.
     nonce: str = field(default_factory=lambda: secrets.token_hex(8))
     nav: Any = None
-    #: What the worker rendering half of the space pages needs (config, files, env), and its result.
-    space_context: tuple[Any, Any, Any] | None = None
-    space_work: Future[int] | None = None
-    space_pool: ProcessPoolExecutor | None = None
+    #: The theme's space page, rendered once and cut at its slots (`space_shell`).
+    space_shell: SpaceShell | None = None
+    #: The person pages: the shell's pieces and the handles (`start_person_pages`), the next chunk
+    #: of them to write (shared with the worker), and the worker writing chunks beside the build.
+    people_plan: tuple[list[str], list[str]] | None = None
+    people_next: Any = None
+    people_work: Future[int] | None = None
+    people_pool: ProcessPoolExecutor | None = None
     spaces_by_src: dict[str, str] = field(default_factory=dict)
     made: dict[str, listings.Listing] = field(default_factory=dict)
+    #: The previous build's output, set aside in the site folder (see `set_aside`), or None.
+    previous: Path | None = None
 
     def marker(self, part: str) -> str:
         return f"<!-- commons:{part}:{self.nonce} -->"
@@ -122,6 +129,56 @@ def on_pre_build(config: Any) -> None:
         log.error("%s", problem)
     if problems:
         raise Abort(f"{len(problems)} problem(s) in the content; `make validate` lists them too")
+    _require_state().previous = set_aside(Path(config["site_dir"]))
+
+
+#: Where the previous build's output waits in the site folder while this build writes. mkdocs'
+#: clean, which comes next, leaves folders starting with a dot alone.
+PREVIOUS = ".commons-previous"
+
+
+def set_aside(site_dir: Path) -> Path | None:
+    """Move the previous build's output aside, so that this build can write its pages into the
+    same folders and files instead of mkdocs deleting them and this build making them again.
+
+    At 100,000 pages that is most of a build: on this ext4 (without a journal) deleting 100,000
+    folders takes over a minute, and making an inode just after skips every one freed in the last
+    minutes, so each new folder and file costs far more than rewriting one. Whatever this build
+    does not write again is deleted at its end (`drop_previous`), so the output is a clean build's.
+    """
+    if not site_dir.is_dir():
+        return None
+    previous = site_dir / PREVIOUS
+    if previous.exists():
+        shutil.rmtree(previous)  # left by a build that stopped: what it wrote is set aside instead
+    entries = [entry for entry in os.listdir(site_dir) if not entry.startswith(".")]
+    if not entries:
+        return None
+    previous.mkdir()
+    for entry in entries:
+        os.rename(site_dir / entry, previous / entry)
+    return previous
+
+
+def reuse_folder(state: BuildState, site_dir: Path, folder: str) -> None:
+    """Move the previous build's `folder` (such as "people/jane/") back, when it held only its
+    page: writing the page then rewrites a file. Otherwise the folder is made anew when written."""
+    if state.previous is None:
+        return
+    old = state.previous / folder
+    try:
+        if os.listdir(old) != ["index.html"]:
+            return
+        os.rename(old, site_dir / folder)
+    except OSError:
+        return  # not there before, or something is in its place already
+
+
+def drop_previous(state: BuildState) -> None:
+    """Delete what is left of the previous build: the pages this build did not write again."""
+    if state.previous is not None:
+        shutil.rmtree(state.previous)
+        state.previous = None
 
 
 def on_files(files: Any, config: Any) -> Any:
@@ -134,6 +191,7 @@ def on_files(files: Any, config: Any) -> Any:
     for src, (title, _render) in HUB_PAGES.items():
         files.append(File.generated(config, src, content=f"{NO_SEARCH}# {title}\n"))
     files.append(File.generated(config, SHELL, content=f"{NO_SEARCH}# {TITLE_SLOT}\n\n{BODY_SLOT}\n"))
+    files.append(File.generated(config, SPACE_SHELL, content=f"{NO_SEARCH}# {SPACE_TITLE_SLOT}\n"))
     files.append(File.generated(config, ACCESSIBILITY_SRC, content=accessibility_statement(config.get("repo_url"))))
     for schema in sorted(SCHEMAS.glob("*.json")):
         files.append(File.generated(config, f"schema/{schema.name}", abs_src_path=str(schema)))
@@ -156,52 +214,134 @@ def on_nav(nav: Any, config: Any, files: Any) -> Any:
     return nav
 
 
-#: From this many space pages, a forked worker renders half of them through the theme: each takes
-#: Material's templates about 10 ms, the largest part of a build at 5,000 spaces.
-PARALLEL_SPACES_FROM = 500
-#: The template the main process renders the worker's pages with: nothing, so it writes nothing.
-RENDERED_ELSEWHERE = "commons-rendered-elsewhere.html"
+#: The template space pages are rendered with: nothing. `on_post_page` fills the space page shell
+#: (`space_shell`) with the page's parts instead: Material's templates take about 10 ms a page,
+#: the largest part of a build at 5,000 spaces.
+SPACE_TEMPLATE = "commons-space.html"
+SPACE_SHELL = "teams/xxcommonsspaceshellxx.md"
+SPACE_TITLE_SLOT = "xxcommonsspacetitlexx"
+#: The shell's slots besides those of the person shell: (where, what goes there) for each.
+HEAD_TITLE_SLOT = "xxcommonsheadtitlexx"
+SKIP_SLOT = "xxcommonsskipxx"
+FEED_SLOT = "xxcommonsfeedxx"
+TOC_SLOT = "xxcommonstocxx"
 
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
-    """Hand half of the space pages to a forked worker, which renders and writes them.
+    """Move the previous build's page folders back (`reuse_folder`), and make the space page shell.
 
-    The pages are read and their Markdown converted already (and their search entries are made
-    here, by the main process, as for any page); only the theme's rendering is shared out.
+    The space pages are read and their Markdown converted already; mkdocs still builds each one
+    (the search plugin makes its entry then) but with an empty template: `on_post_page` puts the
+    page's parts into the shell, which is the theme rendered once.
     """
     import jinja2
 
     state = _require_state()
+    site_dir = Path(config["site_dir"])
+    for file in files.documentation_pages():
+        folder = os.path.dirname(file.dest_uri)
+        if folder:
+            (site_dir / folder).parent.mkdir(parents=True, exist_ok=True)
+            reuse_folder(state, site_dir, folder + "/")
+    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({SPACE_TEMPLATE: ""}), env.loader])
+    shell = files.get_file_from_path(SPACE_SHELL).page
     spaces = [f.page for f in files.documentation_pages() if f.src_uri in state.spaces_by_src and f.page]
-    if len(spaces) < PARALLEL_SPACES_FROM or not two_processes():
-        return env
-    theirs = spaces[len(spaces) // 2 :]
-    state.space_context = (config, files, env)
-    # Forked here, before the pages below are changed: the worker renders them as they are.
-    state.space_pool = ProcessPoolExecutor(1, mp_context=get_context("fork"))
-    state.space_work = state.space_pool.submit(_render_spaces, [page.file.src_uri for page in theirs])
-    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({RENDERED_ELSEWHERE: ""}), env.loader])
-    for page in theirs:
-        page.meta["template"] = RENDERED_ELSEWHERE
-    skipped = {f"Page skipped: '{page.file.src_uri}'. Generated empty output." for page in theirs}
-    logging.getLogger("mkdocs.commands.build").addFilter(lambda record: record.getMessage() not in skipped)
+    state.space_shell = space_shell(env, config, files, state.nav, shell, spaces)
+    if state.space_shell is not None:
+        for page in spaces:
+            page.meta["template"] = SPACE_TEMPLATE
+    shell.meta["template"] = SPACE_TEMPLATE  # the shell page itself is not written
+    person_shell = files.get_file_from_path(SHELL).page
+    state.shell_html = _render_alone(env, config, files, state.nav, person_shell)
+    person_shell.meta["template"] = SPACE_TEMPLATE
+    start_person_pages(state, site_dir)
     return env
 
 
-def _render_spaces(sources: list[str]) -> int:
-    """In the worker: render and write these space pages; the warnings it logged, counted."""
-    from mkdocs.commands.build import _build_page
-    from mkdocs.utils import CountHandler
+def _render_alone(env: Any, config: Any, files: Any, nav: Any, page: Any) -> str:
+    """The page through the theme, as mkdocs' own build of it renders it, before that build."""
+    from mkdocs.commands.build import get_context
 
-    state = _require_state()
-    assert state.space_context is not None
-    config, files, env = state.space_context
-    counters = [h for h in logging.getLogger("mkdocs").handlers if isinstance(h, CountHandler)]
-    before = sum(n for counter in counters for _level, n in counter.get_counts())
-    doc_files = files.documentation_pages()
-    for src in sources:
-        _build_page(files.get_file_from_path(src).page, config, doc_files, state.nav, env)
-    return sum(n for counter in counters for _level, n in counter.get_counts()) - before
+    page.active = True
+    try:
+        context = get_context(nav, files.documentation_pages(), config, page)
+        context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
+        html: str = env.get_template(page.meta.get("template", "main.html")).render(context)
+        return html
+    finally:
+        page.active = False
+
+
+@dataclass
+class SpaceShell:
+    """A space page as the theme renders it, cut at its slots (see `_shell_pieces`)."""
+
+    pieces: list[str]
+    #: Renders the table of contents of one page, as the theme's own partial does.
+    toc: Any
+    edit: bool
+    #: The theme's filters, for the title as its templates write it.
+    striptags: Callable[[str], str]
+    escape: Callable[[str], str]
+
+
+def space_shell(env: Any, config: Any, files: Any, nav: Any, shell: Any, spaces: list[Any]) -> SpaceShell | None:
+    """The theme rendered once for the space shell page, with slots for what differs between
+    space pages: the title (twice, escaped differently), the skip link, the feed's preload, the
+    table of contents, the edit link and the content. None when there are no space pages."""
+    from mkdocs.commands.build import get_context
+
+    if not spaces:
+        return None
+    edit = bool(spaces[0].edit_url)
+    # With an h1 in it, as a space page's content has: the theme adds one to a page without.
+    content = f"<h1{BODY_SLOT}>"
+    shell.content = content
+    shell.edit_url = EDIT_SLOT if edit else None
+    shell.meta["commons_feed"] = FEED_SLOT
+    context = get_context(nav, files.documentation_pages(), config, shell)
+    html = env.get_template("main.html").render(context)
+    toc = env.from_string('{% import "partials/language.html" as lang with context %}{% include "partials/toc.html" %}')
+    own_toc = toc.render(context)
+    html = _slot(html, own_toc, TOC_SLOT)
+    html = _slot(html, content, BODY_SLOT)
+    html = _slot(html, f"<title>{SPACE_TITLE_SLOT} - ", f"<title>{HEAD_TITLE_SLOT} - ")
+    html = _slot(html, f'href="#{SPACE_TITLE_SLOT}"', f'href="{SKIP_SLOT}"')
+    html = _slot(html, SPACE_TITLE_SLOT, TITLE_SLOT)
+    slots = (TITLE_SLOT, HEAD_TITLE_SLOT, SKIP_SLOT, FEED_SLOT, TOC_SLOT, BODY_SLOT) + ((EDIT_SLOT,) if edit else ())
+    pieces = re.split("(" + "|".join(re.escape(slot) for slot in slots) + ")", html)
+    if sorted(pieces[1::2]) != sorted(slots):
+        raise RuntimeError(f"the space page shell has slots {pieces[1::2]}, not each of {slots} once")
+    return SpaceShell(pieces, toc, edit, env.filters["striptags"], env.filters["e"])
+
+
+def _slot(html: str, text: str, slot: str) -> str:
+    """`html` with the one place `text` is at replaced by `slot`: anything else means the theme is
+    not what the shell expects, and the pages it made would be wrong."""
+    if html.count(text) != 1:
+        raise RuntimeError(f"the space page shell has {html.count(text)} of {text[:60]!r}, not one")
+    return html.replace(text, slot)
+
+
+def _space_page(state: BuildState, page: Any, config: Any, content: str) -> str:
+    """A space page: the shell with this page's parts, as the theme would render them."""
+    from mkdocs.utils import normalize_url
+
+    shell = state.space_shell
+    assert shell is not None
+    if bool(page.edit_url) != shell.edit or not page.toc:
+        raise RuntimeError(f"{page.file.src_uri} does not fit the space page shell")
+    title = str(page.title)
+    values = {
+        TITLE_SLOT: title,
+        HEAD_TITLE_SLOT: str(shell.escape(shell.striptags(title))),
+        SKIP_SLOT: normalize_url(str(page.toc.items[0].url), page=page),
+        FEED_SLOT: str(page.meta["commons_feed"]),
+        TOC_SLOT: shell.toc.render(page=page, config=config),
+        BODY_SLOT: content,
+        EDIT_SLOT: str(page.edit_url),
+    }
+    return _fill(shell.pieces, values)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -254,44 +394,28 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
 def on_post_page(output: str, page: Any, config: Any) -> str:
     state = _require_state()
     src = page.file.src_uri
-    if src == SHELL:
-        state.shell_html = output
     deferred = state.deferred.pop(src, None)
     if deferred is not None:
         facts, posts = deferred
-        output = output.replace(state.marker("facts"), facts, 1)
+        content = page.content.replace(state.marker("facts"), facts, 1)
         # The last one: the space's own Markdown comes before it.
-        before, marker, after = output.rpartition(state.marker("posts"))
-        output = before + posts + after if marker else output
+        before, marker, after = content.rpartition(state.marker("posts"))
+        content = before + posts + after if marker else content
+        output = _space_page(state, page, config, content)
     return output
 
 
 def on_post_build(config: Any) -> None:
-    from mkdocs.exceptions import Abort
-
     state = _require_state()
-    if state.space_work is not None:
-        try:
-            warnings = state.space_work.result()
-        except Exception as exc:
-            raise Abort(f"rendering space pages failed: {exc}") from exc
-        finally:
-            if state.space_pool is not None:
-                state.space_pool.shutdown()
-        if warnings:
-            log.warning("%d warning(s) while rendering space pages, above", warnings)
     site_dir = Path(config["site_dir"])
-    shell_dir = site_dir / SHELL_URL
-    for leftover in shell_dir.iterdir():
-        leftover.unlink()
-    shell_dir.rmdir()
     if state.shell_html is None:
         raise RuntimeError("the person page shell was not rendered")
-    written = write_person_pages(state, site_dir, state.shell_html)
+    written = finish_person_pages(state, site_dir)
     write_listing_pages(state, site_dir, state.shell_html)
     write_directory(state.org, state.views.members, site_dir / "directory.json")
     write_people_index(state.org, site_dir / "search" / "people.json")
     write_space_names(state.org, site_dir / "spaces.json")
+    drop_previous(state)
     log.info("Commons: %d person pages, %d spaces", written, len(state.org.spaces))
 
 
@@ -314,29 +438,95 @@ def _fill(pieces: list[str], values: dict[str, str]) -> str:
 
 
 def _write(site_dir: Path, url: str, html: str) -> None:
+    """Write the page at `url`, in the previous build's folder when there is one to reuse."""
     target = site_dir / url
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "index.html").write_text(html, encoding="utf-8")
+    reuse_folder(_require_state(), site_dir, url)
+    try:
+        os.mkdir(target)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        target.mkdir(parents=True, exist_ok=True)
+    write_bytes(target / "index.html", html.encode("utf-8"))
 
 
-def write_person_pages(state: BuildState, site_dir: Path, shell: str) -> int:
-    """Fill the shell for each person. The shell's URL sits at the same depth, so relative links hold.
+def write_bytes(path: Path, data: bytes) -> None:
+    """Make the file at `path` hold `data`, rewriting a previous build's file in place.
 
-    With many people, a forked second process writes half of them: filling and writing is Python
-    work bound to one core, and each half needs nothing from the other.
+    A file that already holds `data` is left alone, and one that does not is overwritten without
+    being truncated first: freeing its blocks (with `discard` on this ext4) and writing them again
+    costs a millisecond a file, where reading 20 KB back from the page cache costs microseconds.
+    os.open, not open(): a file object costs several more system calls, 100,000 times.
     """
-    pieces = _shell_pieces(shell, edit=bool(state.edit_base))
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        size = os.fstat(fd).st_size
+        if size == len(data) and os.pread(fd, size, 0) == data:
+            return
+        view, offset = memoryview(data), 0
+        while offset < len(data):
+            offset += os.pwrite(fd, view[offset:], offset)
+        if size > len(data):
+            os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
+
+
+def start_person_pages(state: BuildState, site_dir: Path) -> None:
+    """Start writing the person pages: with many people, a forked worker writes them while this
+    process builds the rest of the hub, and this process joins in when it is done (`finish_person_pages`).
+
+    Each page is the shell filled for a person; its URL sits at the shell's depth, so relative links
+    hold. Filling and writing is Python work bound to one core, and no page needs another.
+    """
+    assert state.shell_html is not None
+    pieces = _shell_pieces(state.shell_html, edit=bool(state.edit_base))
     handles = list(state.org.people)
-    if len(handles) < PARALLEL_PAGES_FROM or not two_processes():
+    state.people_plan = (pieces, handles)
+    (site_dir / "people").mkdir(parents=True, exist_ok=True)
+    if len(handles) >= PARALLEL_PAGES_FROM and two_processes():
+        fork = get_context("fork")
+        state.people_next = fork.Value("i", 0)
+        # The forked worker has the build's state already, the shared counter included.
+        state.people_pool = ProcessPoolExecutor(1, mp_context=fork)
+        state.people_work = state.people_pool.submit(_write_people_chunks, site_dir)
+
+
+def finish_person_pages(state: BuildState, site_dir: Path) -> int:
+    """Write the person pages the worker has not taken, wait for it; how many pages there are."""
+    assert state.people_plan is not None
+    pieces, handles = state.people_plan
+    if state.people_work is None:
         _write_people(site_dir, pieces, handles)
         return len(handles)
-    half = len(handles) // 2
-    # The forked worker has the build's state already; only the handles cross over.
-    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
-        second = pool.submit(_write_people, site_dir, pieces, handles[half:])
-        _write_people(site_dir, pieces, handles[:half])
-        second.result()
+    try:
+        _write_people_chunks(site_dir)
+        state.people_work.result()
+    finally:
+        if state.people_pool is not None:
+            state.people_pool.shutdown()
     return len(handles)
+
+
+#: Person pages a process takes at a time from the shared counter.
+CHUNK = 500
+
+
+def _write_people_chunks(site_dir: Path) -> int:
+    """Take the next `CHUNK` of person pages until none are left; how many this process wrote."""
+    state = _require_state()
+    assert state.people_plan is not None
+    pieces, handles = state.people_plan
+    written = 0
+    while True:
+        with state.people_next.get_lock():
+            start = state.people_next.value
+            state.people_next.value = start + CHUNK
+        if start >= len(handles):
+            return written
+        chunk = handles[start : start + CHUNK]
+        _write_people(site_dir, pieces, chunk)
+        written += len(chunk)
 
 
 #: Below this many person pages one process writes them all.
@@ -365,10 +555,31 @@ def write_listing_pages(state: BuildState, site_dir: Path, shell: str) -> None:
         for extra in listing.extras:
             values = {TITLE_SLOT: escape(extra.title), BODY_SLOT: extra.body, EDIT_SLOT: "", SHELL_URL: extra.url}
             _write(site_dir, extra.url, _fill(pieces, values))
-        for path, text in listing.files.items():
-            target = site_dir / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        write_files(state, site_dir, listing.files)
+
+
+def write_files(state: BuildState, site_dir: Path, files: dict[str, str]) -> None:
+    """Write plain files (such as the org chart's JSON), in the previous build's folders: each
+    folder not made yet in this build is moved back whole, and what this build does not write in
+    it is deleted."""
+    folders: dict[str, set[str]] = {}
+    for path in files:
+        folder, _, name = path.rpartition("/")
+        folders.setdefault(folder, set()).add(name)
+    for folder, names in folders.items():
+        target = site_dir / folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if state.previous is not None and not target.exists() and (state.previous / folder).is_dir():
+            os.rename(state.previous / folder, target)
+            for entry in os.scandir(target):  # only in a folder of the previous build's
+                if entry.name not in names:
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+        target.mkdir(exist_ok=True)
+    for path, text in files.items():
+        write_bytes(site_dir / path, text.encode("utf-8"))
 
 
 def _drop_edit_button(html: str) -> str:

@@ -270,11 +270,25 @@ Plain = tuple[str, dict[str, Any]]
 def _read_plain(path: Path) -> Plain | None:
     """The file's text and data when the fast reader vouches for it and the schema passes."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_text(path)
     except (OSError, UnicodeDecodeError):
         return None
     data = lined_yaml.load_plain(text)
     return (text, data) if _passes("person", data) else None
+
+
+def _read_text(path: Path) -> str:
+    """`path.read_text(encoding="utf-8-sig")`, with its line ends made `\\n` as text mode does,
+    in fewer steps: at 100,000 files the text file object is a fifth of reading them."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    text = b"".join(chunks).decode("utf-8-sig")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _read_plain_all(paths: list[Path]) -> list[Plain | None]:
@@ -398,8 +412,10 @@ def load_org(root: Path) -> Org:
         org.problems.append(Problem(f"{name}/people", 0, "folder missing: people live in people/<handle>.yml"))
     if not teams_dir.is_dir():
         org.problems.append(Problem(f"{name}/teams", 0, "folder missing: spaces live in teams/<slug>.md"))
-    # Sorted as text: comparing Path objects is a tenth of reading 100,000 files.
-    people_paths = sorted(people_dir.glob("*.yml"), key=str) if people_dir.is_dir() else []
+    # Names sorted as text, and one scandir: globbing and comparing Path objects cost a tenth of
+    # reading 100,000 files. Every entry whose name ends in .yml, as glob("*.yml") gives.
+    names = sorted(e.name for e in os.scandir(people_dir) if e.name.endswith(".yml")) if people_dir.is_dir() else []
+    people_paths = [people_dir / name for name in names]
     for path, plain in zip(people_paths, read_plain_people(people_paths), strict=True):
         display = f"{name}/people/{path.name}"
         person, problems = read_person(path, display, plain)

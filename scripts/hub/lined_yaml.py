@@ -13,6 +13,7 @@ Nothing here raises for bad YAML: each problem becomes a `Problem` that names th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -166,6 +167,9 @@ def load_plain(text: str) -> Any:
     """
     if "&" in text or "*" in text or len(text) >= MAX_NODES:
         return NOT_PLAIN
+    simple = _load_simple(text)
+    if simple is not None:
+        return simple
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -200,6 +204,81 @@ def _plain(node: yaml.Node, depth: int) -> Any:
             mapping[key] = _plain(value_node, depth + 1)
         return mapping
     raise _NotPlain
+
+
+#: A plain scalar that reads as its text in block context: it starts with a letter, digit or `_`
+#: (not an indicator such as `-`, `[`, `'`, a space), holds no colon before a space or at its end
+#: (a mapping) and ends in no space. The characters YAML reads otherwise are refused first (`_ODD`).
+_SCALAR = r"\w[^:\s]*(?:(?:[ ]+|:)[^:\s]+)*"
+#: A line of a flat mapping as people files are written: `key: value`, `key:` (a list follows), or
+#: a list item `- value` at the key's indent or two spaces in.
+_SIMPLE_LINE = re.compile(rf"(?:(  )?- (?P<item>{_SCALAR})|(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: (?P<value>{_SCALAR}))?)")
+#: A comment, a tab or other control character, a line break YAML knows and Python does not, or
+#: what YAML refuses: a file with any of them goes the general way.
+_ODD = re.compile("[#\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ud800-\\udfff\\ufffe\\uffff]")
+#: PyYAML's implicit types (numbers, booleans, null, dates...), by the first character they
+#: need: one pattern for each character, the resolver's own patterns side by side.
+_IMPLICIT: dict[str, re.Pattern[str]] = {
+    first: re.compile("|".join(f"(?:{regexp.pattern})" for _tag, regexp in resolvers), resolvers[0][1].flags)
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    if first and len({regexp.flags for _tag, regexp in resolvers}) == 1
+}
+#: The general way is needed when a resolver applies to every scalar, or when one pattern for a
+#: character could not be made.
+_ANY_FIRST = None in yaml.resolver.Resolver.yaml_implicit_resolvers or {
+    first for first in yaml.resolver.Resolver.yaml_implicit_resolvers if first
+} != set(_IMPLICIT)
+#: The keys known to be plain strings, such as "handle": checked once each.
+_PLAIN_KEYS: set[str] = set()
+
+
+def _typed(text: str) -> bool:
+    """Whether PyYAML's resolver reads the plain scalar `text` as something other than a string."""
+    pattern = _IMPLICIT.get(text[0])
+    return pattern is not None and pattern.match(text) is not None
+
+
+def _load_simple(text: str) -> dict[str, Any] | None:
+    """A flat mapping of plain strings and lists of them, read line by line: the shape of nearly
+    every people file. None for anything else, which the YAML parser then reads; whatever this
+    returns is what the parser would make of the text."""
+    if _ANY_FIRST or not text or _ODD.search(text):
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    mapping: dict[str, Any] = {}
+    items: list[str] | None = None  # the list being read, under the last `key:`
+    indent: str | None = None
+    for line in lines:
+        match = _SIMPLE_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, value, item = match.group("key", "value", "item")
+        if item is not None:
+            if items is None or _typed(item) or (indent is not None and indent != (match[1] or "")):
+                return None
+            indent = match[1] or ""
+            items.append(item)
+            continue
+        if (items is not None and not items) or key in mapping:
+            return None  # `key:` with no items (a null), or a key given twice
+        if key not in _PLAIN_KEYS:
+            if _typed(key):
+                return None
+            if len(_PLAIN_KEYS) < 1_000:
+                _PLAIN_KEYS.add(key)
+        if value is None:
+            items, indent = [], None
+            mapping[key] = items
+        elif _typed(value):
+            return None
+        else:
+            items = None
+            mapping[key] = value
+    if not mapping or (items is not None and not items):
+        return None
+    return mapping
 
 
 def lazy_source(text: str, display: str, line_offset: int, first_line: int | None = None) -> Source:

@@ -93,7 +93,7 @@ def directory(views: Views) -> Listing:
     chunks = [people[start : start + PAGE_SIZE] for start in range(0, len(people), PAGE_SIZE)] or [[]]
     labels = [chunk[0].name if chunk else "" for chunk in chunks]
     bodies = [
-        _directory_page(org, chunk, number, len(chunks), len(people), labels)
+        _directory_page(views, chunk, number, len(chunks), len(people), labels)
         for number, chunk in enumerate(chunks, start=1)
     ]
     extras = [
@@ -103,15 +103,15 @@ def directory(views: Views) -> Listing:
     return Listing(bodies[0], extras)
 
 
-def _directory_page(org: Org, chunk: list[Person], number: int, count: int, total: int, labels: list[str]) -> str:
-    root = _root(number)
+def _directory_page(views: Views, chunk: list[Person], number: int, count: int, total: int, labels: list[str]) -> str:
+    org, root = views.org, _root(number)
     rows = []
     for person in chunk:
         team = org.spaces.get(person.team or "")
         rows.append(
-            f"<tr><td>{picture(person, 24, 'commons-avatar')}{person_link(person, root)}</td>"
+            f"<tr><td>{picture(person, 24, 'commons-avatar')}{views.link(person, root)}</td>"
             f"<td>{escape(person.title or '')}</td>"
-            f"<td>{space_link(team, root) if team else ''}</td><td>{escape(person.location or '')}</td>"
+            f"<td>{views.space(team, root) if team else ''}</td><td>{escape(person.location or '')}</td>"
             f"<td>{escape(' · '.join(person.skills))}</td></tr>"
         )
     cols = "<colgroup>" + "<col>" * len(DIRECTORY_COLUMNS) + "</colgroup>"

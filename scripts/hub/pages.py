@@ -92,6 +92,25 @@ class Views:
     edit_base: str | None = None
     #: Each skill's page under skills/ (see listings.skill_slugs).
     skill_slugs: dict[str, str] = field(default_factory=dict)
+    #: Links made already, by root and handle or slug: at 100,000 people a manager's link is on
+    #: the page of everyone below them, and the space's on each member's.
+    _links: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def link(self, person: Person, root: str) -> str:
+        """`person_link(person, root)`, made once."""
+        made = self._links.setdefault(root, {})
+        html = made.get(person.handle)
+        if html is None:
+            html = made[person.handle] = person_link(person, root)
+        return html
+
+    def space(self, space: Space, root: str) -> str:
+        """`space_link(space, root)`, made once."""
+        made = self._links.setdefault("space:" + root, {})
+        html = made.get(space.slug)
+        if html is None:
+            html = made[space.slug] = space_link(space, root)
+        return html
 
     @classmethod
     def of(cls, org: Org, edit_base: str | None = None) -> Views:
@@ -155,7 +174,7 @@ def space_header(views: Views, space: Space) -> str:
     stewards = ", ".join(_handle_link(org, h, root) for h in space.stewards) or "none"
     members = views.members.get(space.slug, [])
     rows = [f"<tr><th>Stewards</th><td>{stewards}</td></tr>"]
-    member_list = ", ".join(person_link(p, root) for p in members) or "<em>no members yet</em>"
+    member_list = ", ".join(views.link(p, root) for p in members) or "<em>no members yet</em>"
     rows.append(f"<tr><th>Members ({len(members)})</th><td>{member_list}</td></tr>")
     subteams = views.children.get(space.slug, [])
     if subteams:
@@ -228,11 +247,11 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
     rows = [f"<tr><th>Title</th><td>{escape(person.title)}</td></tr>"] if person.title else []
     team = org.spaces.get(person.team or "")
     if team is not None:
-        rows.append(f"<tr><th>Team</th><td>{space_link(team, root)}</td></tr>")
+        rows.append(f"<tr><th>Team</th><td>{views.space(team, root)}</td></tr>")
     rows.append(f'<tr><th>Email</th><td><a href="mailto:{escape(person.email)}">{escape(person.email)}</a></td></tr>')
     manager = org.people.get(person.manager or "")
     if manager is not None:
-        rows.append(f"<tr><th>Manager</th><td>{person_link(manager, root)}</td></tr>")
+        rows.append(f"<tr><th>Manager</th><td>{views.link(manager, root)}</td></tr>")
     if person.location:
         rows.append(f"<tr><th>Location</th><td>{escape(person.location)}</td></tr>")
     if person.timezone:
@@ -249,14 +268,14 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
         f'<table class="commons-facts commons-profile"><tbody>{"".join(rows)}</tbody></table>',
     ]
 
-    chain = [person_link(boss, root) for boss in manager_chain(org, person)]
+    chain = [views.link(boss, root) for boss in manager_chain(org, person)]
     if chain:
         parts.append(f'<p class="commons-chain">Reports to {" › ".join(chain)}</p>')
 
     reports = views.reports.get(person.handle, [])
     parts.append(f'<h2 id="reports">Reports ({len(reports)})</h2>')
     if reports:
-        items = "".join(f"<li>{person_with_title(p, root)}</li>" for p in reports)
+        items = "".join(f"<li>{views.link(p, root)}{f' · {escape(p.title)}' if p.title else ''}</li>" for p in reports)
         parts.append(f'<ul class="commons-reports">{items}</ul>')
     else:
         parts.append("<p>No direct reports.</p>")
@@ -276,7 +295,7 @@ def person_body(views: Views, person: Person, code_host: str) -> str:
         entries = []
         for space in spaces.values():
             role = "steward" if person.handle in space.stewards else "member"
-            entries.append(f"<li>{space_link(space, root)} · {role}</li>")
+            entries.append(f"<li>{views.space(space, root)} · {role}</li>")
         parts.append(f'<h2 id="spaces">Spaces</h2><ul>{"".join(entries)}</ul>')
     parts.append(mail_preferences(person))
     parts.append(feed_links(person))

@@ -284,3 +284,41 @@ def test_a_name_holding_the_shells_slot_text_stays_in_its_own_place(copy_of_site
     assert "<title>Ann xxcommonsbodyxx xxcommonstitlexx - Example Co. Commons</title>" in html
     assert html.count('class="commons-facts commons-profile"') == 1
     assert '<h1 id="person">Ann xxcommonsbodyxx xxcommonstitlexx' in html
+
+
+def test_a_space_name_holding_the_shells_slot_text_stays_in_its_own_place(copy_of_site: Path, tmp_path: Path) -> None:
+    space = copy_of_site / "teams" / "platform.md"
+    slots = "xxcommonsbodyxx xxcommonstitlexx xxcommonstocxx xxcommonsskipxx xxcommonsheadtitlexx"
+    space.write_text(space.read_text(encoding="utf-8").replace("name: Platform", f"name: {slots}"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = mkdocs_build(copy_of_site, out)
+    assert result.returncode == 0, result.stderr
+    html = (out / "teams" / "platform" / "index.html").read_text(encoding="utf-8")
+    assert f"<title>{slots} - Example Co. Commons</title>" in html
+    assert html.count('data-md-component="toc"') == 1
+    assert html.count('<table class="commons-facts"') == 1
+    assert not list(out.glob("teams/xxcommons*"))
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_build_over_an_earlier_one_writes_what_a_clean_build_writes(copy_of_site: Path, tmp_path: Path) -> None:
+    """The build rewrites the previous build's folders in place; what it no longer makes is gone."""
+    out = tmp_path / "out"
+    assert mkdocs_build(copy_of_site, out).returncode == 0
+    (out / "people" / "aisha.khan" / "stray.txt").write_text("from before", encoding="utf-8")
+    (copy_of_site / "people" / "andrei.popescu.yml").unlink()
+    (copy_of_site / "teams" / "sales.md").unlink()
+    for person in (copy_of_site / "people").glob("*.yml"):
+        text = person.read_text(encoding="utf-8")
+        person.write_text(text.replace("team: sales", "team: engineering"), encoding="utf-8")
+    result = mkdocs_build(copy_of_site, out)
+    assert result.returncode == 0, result.stderr
+    fresh = tmp_path / "fresh"
+    assert mkdocs_build(copy_of_site, fresh).returncode == 0
+    assert not (out / "people" / "andrei.popescu").exists()
+    assert not (out / "teams" / "sales").exists()
+    assert not list(out.glob(".commons*"))
+    assert _tree(out) == _tree(fresh)

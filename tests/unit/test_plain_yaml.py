@@ -63,3 +63,36 @@ def test_many_people_files_are_read_on_two_cores_with_the_same_result(monkeypatc
     two = load_org(REPO / "site")
     assert [vars(p)["name"] for p in two.people.values()] == [vars(p)["name"] for p in one.people.values()]
     assert two.problems == one.problems
+
+
+SCALARS = [
+    *("yes", "No", "null", "~", "on", "Off", "TRUE", "y", "n", "NaN", ".inf", "<<", "= x"),
+    *("1.5", "0x1f", "0o17", "1_000", "1e3", ".5", "12:30", "2020-01-01", "3M"),
+    *("a: b", "a #b", "a#b", "a:b", "x:", "x ", "-x", "[x]", "{x}", "!x", "|", ">", "%x", "@x", "`x"),
+    *("http://x.y/z", "O'Brien", 'say "hi"', "_x", "São Paulo, Brazil", "A\u2028B", "A\x85B", "x\ty"),
+    *("C++", "C#", "é", "a - b", "p00123", "gh-p00123", "p00123@example.com", "America/Sao_Paulo"),
+]
+
+
+@pytest.mark.parametrize("key", ["handle", "yes", "on", "null", "true", "_k", "k1", "1k", "y"])
+def test_the_line_reader_reads_what_yaml_reads_or_leaves_it_to_yaml(key: str) -> None:
+    """People files are read line by line when they are a flat mapping of plain strings and lists
+    of them; anything it takes must read exactly as PyYAML reads it."""
+    import yaml
+
+    taken = 0
+    for value in SCALARS:
+        for text in (
+            f"{key}: {value}\n",
+            f"{key}:\n- {value}\n",
+            f"{key}:\n  - {value}\n  - z\nother: q\n",
+            f"a: b\n{key}: {value}",
+        ):
+            data = lined_yaml._load_simple(text)
+            if data is not None:
+                taken += 1
+                assert data == yaml.safe_load(text), text
+    if key == "handle":
+        assert taken, "the reader took none of the plain strings"
+    for text in ("a:\n- x\n  - y\n", "a:\nb: c\n", "a: b\n- c\n", "- a\n", "a: b\n  c\n", "a:\n", "", "a: b\na: c\n"):
+        assert lined_yaml._load_simple(text) is None, text
