@@ -129,13 +129,15 @@ class MemoryMetricsStore(MetricsStore):
         return with_people(spaces, summary)
 
     def spaces_table(self, quarter: str) -> SpacesTable | None:
-        kept = self.ledger.read(rules.spaces_table_item(quarter)).get("table")
-        return SpacesTable.decode(kept.computed_at, kept.encode() or b"") if kept is not None else None
+        kept = self.ledger.read(rules.spaces_table_item(quarter))
+        return SpacesTable.decode(kept["computed_at"], kept["rows"]) if kept else None
 
     def keep_spaces_table(self, quarter: str, table: SpacesTable) -> None:
-        if table.encode() is not None:
+        """Kept encoded, as DynamoDB keeps it: encoded once, and read back through `decode`."""
+        data = table.encode()
+        if data is not None:
             with self.ledger.lock:
-                self.ledger.items[rules.spaces_table_item(quarter)] = {"table": table}
+                self.ledger.items[rules.spaces_table_item(quarter)] = {"computed_at": table.computed_at, "rows": data}
 
     def add_whole(self, tally: rules.Tally) -> int:
         return self.ledger.add_whole(tally)
