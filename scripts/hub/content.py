@@ -13,6 +13,7 @@ import re
 import reprlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing import get_context
@@ -263,11 +264,8 @@ def split_front_matter(text: str) -> tuple[str | None, int, str, int]:
 #: Below this many people files one process reads them all: a second would cost more than it saves.
 PARALLEL_FROM = 1_000
 
-#: A person file's text and data, read the fast way and valid as it stands.
-Plain = tuple[str, dict[str, Any]]
 
-
-def _read_plain(path: Path) -> Plain | None:
+def _read_plain(path: str) -> tuple[str, dict[str, Any]] | None:
     """The file's text and data when the fast reader vouches for it and the schema passes."""
     try:
         text = _read_text(path)
@@ -277,9 +275,9 @@ def _read_plain(path: Path) -> Plain | None:
     return (text, data) if _passes("person", data) else None
 
 
-def _read_text(path: Path) -> str:
-    """`path.read_text(encoding="utf-8-sig")`, with its line ends made `\\n` as text mode does,
-    in fewer steps: at 100,000 files the text file object is a fifth of reading them."""
+def _read_text(path: str) -> str:
+    """`Path(path).read_text(encoding="utf-8-sig")`, with its line ends made `\\n` as text mode
+    does, in fewer steps: at 100,000 files the text file object is a fifth of reading them."""
     fd = os.open(path, os.O_RDONLY)
     try:
         chunks = []
@@ -291,10 +289,6 @@ def _read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-def _read_plain_all(paths: list[Path]) -> list[Plain | None]:
-    return [_read_plain(path) for path in paths]
-
-
 def two_processes() -> bool:
     """Whether the build may fork a second process: there are two cores, and
     `COMMONS_BUILD_PROCESSES` (default 2) does not say 1."""
@@ -302,28 +296,32 @@ def two_processes() -> bool:
     return wanted != "1" and (os.cpu_count() or 1) >= 2
 
 
-def read_plain_people(paths: list[Path]) -> list[Plain | None]:
-    """`_read_plain` of each path, on two cores when there are many: YAML is read in Python, so
-    one process is bound to one core. The worker is forked, and sends back only texts and data."""
-    if len(paths) < PARALLEL_FROM or not two_processes():
-        return _read_plain_all(paths)
-    half = len(paths) // 2
-    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
-        second = pool.submit(_read_plain_all, paths[half:])
-        return _read_plain_all(paths[:half]) + second.result()
+#: A person, or None and why not.
+Read = tuple[Person | None, list[Problem]]
+#: The share of many people files the build's own process reads (`load_org`); the second process
+#: reads the rest, while this one also reads the spaces and makes its people.
+OWN_SHARE = 0.45
 
 
-def read_person(path: Path, display: str, plain: Plain | None = None) -> tuple[Person | None, list[Problem]]:
-    """One person file. `plain` is what `read_plain_people` made of it, when it could: a file
-    it could not vouch for is read again here the careful way, with every problem at its line."""
-    if plain is None:
-        plain = _read_plain(path)
+def _read_plain_data(paths: list[str]) -> list[dict[str, Any] | None]:
+    """`_read_plain` of each path, without the texts: the second process sends back less."""
+    return [plain[1] if (plain := _read_plain(path)) is not None else None for path in paths]
+
+
+def read_person(path: str, display: str, data: dict[str, Any] | None = None) -> Read:
+    """One person file: read the fast way when `lined_yaml.load_plain` can vouch for it and the
+    schema passes, otherwise again the careful way, with every problem at its line. `data` is
+    what `_read_plain_data` made of the file, when it could vouch for it."""
+    if data is not None:
+        source = lined_yaml.lazy_file_source(path, display)
+        return _person(data, source), []
+    plain = _read_plain(path)
     if plain is not None:
         text, data = plain
         source = lined_yaml.lazy_source(text, display, 0)
     else:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             return None, [Problem(display, 1, f"cannot be read: {exc}")]
         data, node, problems = lined_yaml.parse(text, display, 0)
@@ -333,8 +331,12 @@ def read_person(path: Path, display: str, plain: Plain | None = None) -> tuple[P
         problems = duplicates + _schema_problems("person", data, source)
         if problems:
             return None, problems
+    return _person(data, source), []
+
+
+def _person(data: dict[str, Any], source: Source) -> Person:
     links = [Link(str(item["label"]), str(item["url"])) for item in data.get("links", [])]
-    person = Person(
+    return Person(
         handle=data["handle"],
         name=data["name"],
         email=data["email"],
@@ -350,7 +352,6 @@ def read_person(path: Path, display: str, plain: Plain | None = None) -> tuple[P
         github=data.get("github"),
         picture=data.get("picture"),
     )
-    return person, []
 
 
 def read_space(path: Path, display: str) -> tuple[Space | None, str, list[Problem]]:
@@ -394,6 +395,21 @@ def read_space(path: Path, display: str) -> tuple[Space | None, str, list[Proble
     return space, body, []
 
 
+def _read_spaces(teams_dir: Path, name: str) -> list[tuple[str | None, Space | None, list[Problem]]]:
+    """Each space page under `teams_dir`: its slug (None when the file name cannot be one), the
+    space or None, and the problems."""
+    read: list[tuple[str | None, Space | None, list[Problem]]] = []
+    for path in sorted(teams_dir.glob("*.md")) if teams_dir.is_dir() else []:
+        display = f"{name}/teams/{path.name}"
+        if path.stem in RESERVED_SLUGS or not SLUG.fullmatch(path.stem):
+            why = "is used by the hub itself" if path.stem in RESERVED_SLUGS else "must be lower-case a-z, 0-9 and -"
+            read.append((None, None, [Problem(display, 1, f"the file name '{path.stem}' {why}; rename the file")]))
+            continue
+        space, _body, problems = read_space(path, display)
+        read.append((path.stem, space, problems))
+    return read
+
+
 def display_root(root: Path) -> str:
     """How to name the content folder in messages: relative to the working directory when inside it."""
     try:
@@ -413,40 +429,43 @@ def load_org(root: Path) -> Org:
     if not teams_dir.is_dir():
         org.problems.append(Problem(f"{name}/teams", 0, "folder missing: spaces live in teams/<slug>.md"))
     # Names sorted as text, and one scandir: globbing and comparing Path objects cost a tenth of
-    # reading 100,000 files. Every entry whose name ends in .yml, as glob("*.yml") gives.
+    # reading 100,000 files. Every entry whose name ends in .yml, as glob("*.yml") gives. Paths
+    # stay text: making 100,000 Path objects costs a second.
     names = sorted(e.name for e in os.scandir(people_dir) if e.name.endswith(".yml")) if people_dir.is_dir() else []
-    people_paths = [people_dir / name for name in names]
-    for path, plain in zip(people_paths, read_plain_people(people_paths), strict=True):
-        display = f"{name}/people/{path.name}"
-        person, problems = read_person(path, display, plain)
+    folder = str(people_dir)
+    files = [(os.path.join(folder, file), f"{name}/people/{file}") for file in names]
+    with ExitStack() as stack:
+        own, theirs, later = files, [], None
+        if len(files) >= PARALLEL_FROM and two_processes():
+            # YAML is read in Python, so one process is bound to one core: a forked second one
+            # reads part of the files and sends back what it made of each it could vouch for.
+            cut = int(len(files) * OWN_SHARE)
+            own, theirs = files[:cut], files[cut:]
+            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=get_context("fork")))
+            later = pool.submit(_read_plain_data, [path for path, _ in theirs])
+        people = [read_person(path, display) for path, display in own]
+        spaces = _read_spaces(teams_dir, name)
+        if later is not None:
+            people += [read_person(p, d, data) for (p, d), data in zip(theirs, later.result(), strict=True)]
+    for file, (_path, display), (person, problems) in zip(names, files, people, strict=True):
+        stem = file[: -len(".yml")]
         org.problems.extend(problems)
         if person is None:
-            org.unreadable_people.add(path.stem)
+            org.unreadable_people.add(stem)
             continue
-        if person.handle != path.stem:
-            org.problems.append(
-                Problem(
-                    display,
-                    person.source.line("handle"),
-                    f"handle '{person.handle}' must match the file name '{path.stem}'",
-                )
-            )
+        if person.handle != stem:
+            line = person.source.line("handle")
+            org.problems.append(Problem(display, line, f"handle '{person.handle}' must match the file name '{stem}'"))
             continue
         org.people[person.handle] = person
     for path in sorted(people_dir.glob("*.yaml")) if people_dir.is_dir() else []:
         org.problems.append(Problem(f"{name}/people/{path.name}", 1, "people files end in .yml; rename it"))
-    for path in sorted(teams_dir.glob("*.md")) if teams_dir.is_dir() else []:
-        display = f"{name}/teams/{path.name}"
-        if path.stem in RESERVED_SLUGS or not SLUG.fullmatch(path.stem):
-            why = "is used by the hub itself" if path.stem in RESERVED_SLUGS else "must be lower-case a-z, 0-9 and -"
-            org.problems.append(Problem(display, 1, f"the file name '{path.stem}' {why}; rename the file"))
-            continue
-        space, _body, problems = read_space(path, display)
+    for slug, space, problems in spaces:
         org.problems.extend(problems)
-        if space is None:
-            org.unreadable_spaces.add(path.stem)
-        else:
+        if space is not None:
             org.spaces[space.slug] = space
+        elif slug is not None:
+            org.unreadable_spaces.add(slug)
     return org
 
 

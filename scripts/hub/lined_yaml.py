@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 import yaml
@@ -286,13 +287,24 @@ def lazy_source(text: str, display: str, line_offset: int, first_line: int | Non
 
     `first_line` fixes the record's first line (a space's is the file's first, not its front
     matter's); otherwise it is the line the document's mapping starts on, as `source_of` gives.
+    The pending search is a `partial`, not a closure, so that a worker process can send it back.
     """
+    return Source(display, first_line or 1, pending=partial(_find_lines, text, display, line_offset, first_line))
 
-    def find() -> Source:
-        _data, node, _problems = parse(text, display, line_offset)
-        source = source_of(node, display, line_offset)[0] if node is not None else Source(display)
-        if first_line is not None:
-            source.first_line = first_line
-        return source
 
-    return Source(display, first_line or 1, pending=find)
+def lazy_file_source(path: str, display: str) -> Source:
+    """`lazy_source` for a file read elsewhere (by another process): read again when asked."""
+    return Source(display, pending=partial(_find_lines_in_file, path, display))
+
+
+def _find_lines_in_file(path: str, display: str) -> Source:
+    with open(path, encoding="utf-8-sig") as file:
+        return _find_lines(file.read(), display, 0, None)
+
+
+def _find_lines(text: str, display: str, line_offset: int, first_line: int | None) -> Source:
+    _data, node, _problems = parse(text, display, line_offset)
+    source = source_of(node, display, line_offset)[0] if node is not None else Source(display)
+    if first_line is not None:
+        source.first_line = first_line
+    return source

@@ -60,9 +60,33 @@ def test_what_the_fast_reader_cannot_vouch_for_goes_the_careful_way(text: str) -
 def test_many_people_files_are_read_on_two_cores_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     one = load_org(REPO / "site")
     monkeypatch.setattr(content, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(content, "two_processes", lambda: True)
     two = load_org(REPO / "site")
     assert [vars(p)["name"] for p in two.people.values()] == [vars(p)["name"] for p in one.people.values()]
+    assert list(two.spaces) == list(one.spaces)
     assert two.problems == one.problems
+    # The second process reads the last files: their lines are still found when a problem needs them.
+    last = list(two.people.values())[-1]
+    assert last.source.pending is not None
+    assert last.source.line("skills", 1) == one.people[last.handle].source.line("skills", 1) > 1
+
+
+def test_a_problem_in_a_file_the_second_process_read_names_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site)
+    last = sorted((site / "people").glob("*.yml"))[-1]
+    lines = [line for line in last.read_text(encoding="utf-8").splitlines() if not line.startswith("handle:")]
+    last.write_text("\n".join([*lines, "handle: someone.else"]) + "\n", encoding="utf-8")
+    line = len(lines) + 1  # the last line, so not a line the record's first could stand for
+    monkeypatch.setattr(content, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(content, "two_processes", lambda: True)
+    org = load_org(site)
+    found = [p for p in org.problems if p.path.endswith(f"people/{last.name}")]
+    assert [(p.line, p.message) for p in found] == [
+        (line, f"handle 'someone.else' must match the file name '{last.stem}'")
+    ]
 
 
 SCALARS = [
