@@ -31,6 +31,9 @@ MANIFEST_FORMAT = 1
 # The directory snapshot is packaged into the functions (deploy.package), which need it; in the
 # bucket it would show every visitor the fields the hub keeps private, such as email aliases.
 UNPUBLISHED = frozenset({"directory.json"})
+#: Where a build sets the previous output aside while it writes (hub.build.PREVIOUS); it is gone
+#: once the build has finished, so a folder that still holds it is half old and half new.
+UNFINISHED = ".commons-previous"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # Material names its bundles with a content hash (bundle.f55a23d4.min.js, main.8608ea7d.min.css),
@@ -86,6 +89,8 @@ def local_files(root: Path) -> dict[str, HubFile]:
     /): all but `UNPUBLISHED`."""
     if not (root / "index.html").is_file():
         raise DeployError(f"{root} has no index.html: build the hub first (make build)")
+    if (root / UNFINISHED).exists():
+        raise DeployError(f"{root} holds a build that stopped part way ({UNFINISHED} is there): build the hub again")
     files: dict[str, HubFile] = {}
     for path in sorted(root.rglob("*")):
         if not path.is_file():

@@ -75,6 +75,15 @@ def test_a_folder_that_is_not_a_built_hub_is_refused(tmp_path: Path) -> None:
         local_files(tmp_path)
 
 
+def test_a_build_that_stopped_part_way_is_never_published(tmp_path: Path) -> None:
+    from hub.build import PREVIOUS
+
+    root = hub(tmp_path, {"index.html": "home", f"{PREVIOUS}/people/ann/index.html": "old"})
+    assert publish.UNFINISHED == PREVIOUS
+    with pytest.raises(DeployError, match=r"stopped part way .*build the hub again"):
+        local_files(root)
+
+
 def test_invalidation_names_exactly_the_changed_paths_encoded(tmp_path: Path) -> None:
     files = local_files(hub(tmp_path, {"index.html": "h", "people/zoë/index.html": "z", "x y.css": "c"}))
     plan = SyncPlan(uploads=list(files.values()), deletes=["old/index.html"])
