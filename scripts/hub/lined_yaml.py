@@ -287,7 +287,6 @@ def lazy_source(text: str, display: str, line_offset: int, first_line: int | Non
 
     `first_line` fixes the record's first line (a space's is the file's first, not its front
     matter's); otherwise it is the line the document's mapping starts on, as `source_of` gives.
-    The pending search is a `partial`, not a closure, so that a worker process can send it back.
     """
     return Source(display, first_line or 1, pending=partial(_find_lines, text, display, line_offset, first_line))
 
