@@ -1,6 +1,7 @@
 """mkdocs hooks for the hub. mkdocs loads this file by path; the work is in hub.build."""
 
 from hub.build import (
+    on_build_error,
     on_config,
     on_env,
     on_files,
@@ -13,6 +14,7 @@ from hub.build import (
 )
 
 __all__ = [
+    "on_build_error",
     "on_config",
     "on_env",
     "on_files",

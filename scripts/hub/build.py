@@ -210,8 +210,40 @@ def accessibility_statement(repo_url: str | None) -> str:
 
 
 def on_nav(nav: Any, config: Any, files: Any) -> Any:
-    _require_state().nav = nav
+    """Render the person page shell and start writing the person pages (`start_person_pages`).
+
+    A person page needs only the theme, the nav and the people, all known now: the worker writes
+    them while mkdocs converts every other page's Markdown, which would leave a core idle.
+    """
+    state = _require_state()
+    state.nav = nav
+    state.shell_html = _person_shell(config.theme.get_env(), config, files, nav)
+    start_person_pages(state, Path(config["site_dir"]))
     return nav
+
+
+def _person_shell(env: Any, config: Any, files: Any, nav: Any) -> str:
+    """The person page shell through the theme. mkdocs has not read any page yet: the shell page is
+    read and converted here (as mkdocs will again), and the nav's pages all have titles in mkdocs.yml."""
+    from mkdocs.structure.pages import Page
+
+    file = files.get_file_from_path(SHELL)
+    page = file.page or Page(None, file, config)
+    page.read_source(config)
+    page.render(config, files)
+    page.edit_url = EDIT_SLOT
+    return _render_alone(env, config, files, nav, page)
+
+
+def on_build_error(error: Exception) -> None:
+    """Stop the person page worker: nothing it writes now would be published."""
+    state = _state
+    if state is None or state.people_pool is None:
+        return
+    if state.people_next is not None:
+        with state.people_next.get_lock():
+            state.people_next.value = len(state.org.people)
+    state.people_pool.shutdown(cancel_futures=True)
 
 
 #: The template space pages are rendered with: nothing. `on_post_page` fills the space page shell
@@ -228,7 +260,8 @@ TOC_SLOT = "xxcommonstocxx"
 
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
-    """Move the previous build's page folders back (`reuse_folder`), and make the space page shell.
+    """Move the previous build's page folders back (`reuse_folder`), make the space page shell, and
+    check the person page shell.
 
     The space pages are read and their Markdown converted already; mkdocs still builds each one
     (the search plugin makes its entry then) but with an empty template: `on_post_page` puts the
@@ -252,9 +285,10 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
             page.meta["template"] = SPACE_TEMPLATE
     shell.meta["template"] = SPACE_TEMPLATE  # the shell page itself is not written
     person_shell = files.get_file_from_path(SHELL).page
-    state.shell_html = _render_alone(env, config, files, state.nav, person_shell)
+    # The person pages are being written from the shell `on_nav` rendered: it must be the theme's.
+    if _render_alone(env, config, files, state.nav, person_shell) != state.shell_html:
+        raise RuntimeError("the person page shell differs from the theme's own page: a plugin changed the theme")
     person_shell.meta["template"] = SPACE_TEMPLATE
-    start_person_pages(state, site_dir)
     return env
 
 
