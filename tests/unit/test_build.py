@@ -18,7 +18,9 @@ from tests.conftest import REPO
 REPO_URL = "https://git.example.com/example-co/commons"
 
 
-def mkdocs_build(content: Path, out: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+def mkdocs_build(
+    content: Path, out: Path, config: Path = REPO / "mkdocs.yml", **extra_env: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         **extra_env,
@@ -28,7 +30,7 @@ def mkdocs_build(content: Path, out: Path, **extra_env: str) -> subprocess.Compl
         "PYTHONPATH": f"{REPO / 'scripts'}",
     }
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config)],
         cwd=REPO,
         env=env,
         capture_output=True,
