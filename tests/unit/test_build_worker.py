@@ -74,7 +74,9 @@ def test_a_plugin_that_changes_the_theme_stops_the_build(many: Path, tmp_path: P
     result = mkdocs_build(many, out, config_with(tmp_path, CHANGES_THE_THEME, first=True))
     assert result.returncode != 0
     assert "the person page shell differs from the theme's own page" in result.stderr
-    assert person_pages(out) < PEOPLE
+    # How many person pages were written by then is a race: mkdocs converts every other page's
+    # Markdown between on_nav and on_env, long enough for the worker to finish on a quick machine.
+    # That a failed build stops the worker is the test above, which fails as the worker starts.
 
 
 def test_the_same_hook_after_the_commons_hooks_builds(many: Path, tmp_path: Path) -> None:
